@@ -142,11 +142,14 @@ func (t Task) Publishing(replyTo, origin string) (amqp.Publishing, error) {
 		ContentType:     "application/json",
 		ContentEncoding: "utf-8",
 		DeliveryMode:    amqp.Persistent,
-		Priority:        0,
-		CorrelationId:   t.ID,
-		ReplyTo:         replyTo,
-		Headers:         t.headers(timeLimit, argsRepr, kwargsRepr, origin),
-		Body:            body,
+		// NOTE: amqp091-go v1.17.0 leaves a zero priority off the wire, so
+		// consumers receive no priority property. RabbitMQ's priority queue
+		// guide treats a message without one as priority 0.
+		Priority:      0,
+		CorrelationId: t.ID,
+		ReplyTo:       replyTo,
+		Headers:       t.headers(timeLimit, argsRepr, kwargsRepr, origin),
+		Body:          body,
 	}, nil
 }
 
