@@ -139,3 +139,25 @@ func (s *Signer) parse(raw string, keys [][]byte) (*Claims, error) {
 	}
 	return nil, fmt.Errorf("%w: %v", ErrInvalid, lastErr)
 }
+
+// ParseForLogout verifies the signature of an access or refresh token but
+// accepts it after expiry, so logging out with an expired token still
+// revokes its family.
+func (s *Signer) ParseForLogout(raw string) (*Claims, error) {
+	if raw == "" || len(raw) > 8192 {
+		return nil, fmt.Errorf("%w: empty or oversized token", ErrInvalid)
+	}
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
+	mapClaims := jwt.MapClaims{}
+	if _, err := parser.ParseWithClaims(raw, mapClaims, func(*jwt.Token) (any, error) { return s.sharedKey, nil }); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	claims, err := parseClaims(mapClaims)
+	if err != nil {
+		return nil, err
+	}
+	if claims.TokenType != TypeAccess && claims.TokenType != TypeRefresh {
+		return nil, fmt.Errorf("%w: %s token", ErrWrongType, claims.TokenType)
+	}
+	return claims, nil
+}

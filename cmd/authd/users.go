@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/uptrace/bun"
+	"golang.org/x/term"
+
+	"github.com/mapactive/authd/internal/accounts"
+	"github.com/mapactive/authd/internal/app"
+	"github.com/mapactive/authd/internal/audit"
+	"github.com/mapactive/authd/internal/model"
+	"github.com/mapactive/authd/internal/storage"
+	"github.com/mapactive/authd/internal/tokens"
+)
+
+// readPassword reads a password from standard input: one line, without echo
+// when it is a terminal, so scripts can pipe it.
+func readPassword(cmd *cobra.Command, prompt string) (string, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), prompt)
+		secret, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		return string(secret), err
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// checkedHash applies the password policy and hashes the password.
+func checkedHash(ctx context.Context, a *app.App, password, username, email string) (string, error) {
+	if password == "" {
+		return "", errors.New("no password given on standard input")
+	}
+	if problems := a.Policy.Check(ctx, password, username, email); len(problems) > 0 {
+		return "", fmt.Errorf("password rejected: %s", strings.Join(problems, " "))
+	}
+	return a.Hasher.Hash(ctx, password)
+}
+
+func newCreateSuperuserCommand() *cobra.Command {
+	var email, username string
+	cmd := &cobra.Command{
+		Use:   "createsuperuser --email E [--username U]",
+		Short: "Create a superuser, or promote an existing user; the password is read from standard input",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if email == "" {
+				return errors.New("--email is required")
+			}
+			ctx := cmd.Context()
+			a, err := openApp(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			password, err := readPassword(cmd, "Password: ")
+			if err != nil {
+				return err
+			}
+			existing, err := accounts.UserByEmail(ctx, a.DB, email)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			if existing != nil {
+				return promote(ctx, cmd, a, existing, password)
+			}
+			n := &accounts.NewUser{Email: email, Password: password, Username: username, Status: model.StatusApproved,
+				IsActive: true, IsStaff: true, IsSuperuser: true}
+			var u *model.User
+			err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				u, err = a.Accounts.CreateUser(ctx, tx, n, nil)
+				return err
+			})
+			if err != nil {
+				return describeCreateError(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created superuser %s (id %d, company id %s)\n", u.Email, u.ID, *u.CompanyID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "e-mail address of the superuser")
+	cmd.Flags().StringVar(&username, "username", "", "username (default: the e-mail local part)")
+	return cmd
+}
+
+// promote makes an existing user an active, approved superuser and sets its
+// password when one was given.
+func promote(ctx context.Context, cmd *cobra.Command, a *app.App, u *model.User, password string) error {
+	username := ""
+	if u.Username != nil {
+		username = *u.Username
+	}
+	q := a.DB.NewUpdate().Model((*model.User)(nil)).
+		Set("is_superuser = ?", true).Set("is_staff = ?", true).Set("is_active = ?", true).
+		Set("status = ?", model.StatusApproved).Set("updated_at = ?", a.Now()).Where("id = ?", u.ID)
+	if password != "" {
+		hash, err := checkedHash(ctx, a, password, username, u.Email)
+		if err != nil {
+			return err
+		}
+		q = q.Set("password = ?", hash).Set("password_nfc = ?", true)
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "promoted %s (id %d) to superuser\n", u.Email, u.ID)
+	return nil
+}
+
+func describeCreateError(err error) error {
+	var problem interface{ Error() string }
+	if errors.As(err, &problem) {
+		return fmt.Errorf("cannot create the user: %s", problem.Error())
+	}
+	return err
+}
+
+func newUserCommand() *cobra.Command {
+	user := &cobra.Command{Use: "user", Short: "Support operations on staff accounts"}
+	var unlockEmail, passwordEmail string
+	unlock := &cobra.Command{
+		Use:   "unlock --email E",
+		Short: "Lift a lock and reset the failure counters of a staff account",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			u, err := accounts.UserByEmail(ctx, a.DB, unlockEmail)
+			if err != nil {
+				return fmt.Errorf("user %s: %w", unlockEmail, err)
+			}
+			err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				_, err := tx.NewUpdate().Model((*model.User)(nil)).
+					Set("is_locked = ?", false).Set("lock_reason = NULL").Set("lockout_time = NULL").Set("locked_until = NULL").
+					Set("failed_login_attempts = 0").Set("second_factor_failures = 0").Where("id = ?", u.ID).Exec(ctx)
+				if err != nil {
+					return err
+				}
+				return audit.Record(ctx, tx, a.Now(), audit.Event{Name: "account.unlocked", Details: map[string]any{"by": "command"}}.Subject("staff", u.ID))
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "unlocked %s\n", u.Email)
+			return nil
+		},
+	}
+	unlock.Flags().StringVar(&unlockEmail, "email", "", "e-mail address of the account")
+	unlock.MarkFlagRequired("email")
+
+	setPassword := &cobra.Command{
+		Use:   "set-password --email E",
+		Short: "Set the password of a staff account (read from standard input) and sign it out everywhere",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			u, err := accounts.UserByEmail(ctx, a.DB, passwordEmail)
+			if err != nil {
+				return fmt.Errorf("user %s: %w", passwordEmail, err)
+			}
+			password, err := readPassword(cmd, "New password: ")
+			if err != nil {
+				return err
+			}
+			username := ""
+			if u.Username != nil {
+				username = *u.Username
+			}
+			hash, err := checkedHash(ctx, a, password, username, u.Email)
+			if err != nil {
+				return err
+			}
+			err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				now := a.Now()
+				_, err := tx.NewUpdate().Model((*model.User)(nil)).Set("password = ?", hash).Set("password_nfc = ?", true).
+					Set("failed_login_attempts = 0").Set("updated_at = ?", now).Where("id = ?", u.ID).Exec(ctx)
+				if err != nil {
+					return err
+				}
+				if _, err := a.Tokens.RevokeSubject(ctx, tx, tokens.Staff, u.ID, tokens.ReasonPasswordChanged, ""); err != nil {
+					return err
+				}
+				if err := accounts.RaiseTokenEpoch(ctx, tx, u.ID, now); err != nil {
+					return err
+				}
+				return audit.Record(ctx, tx, now, audit.Event{Name: "password.changed", Details: map[string]any{"by": "command"}}.Subject("staff", u.ID))
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed; its sessions were signed out\n", u.Email)
+			return nil
+		},
+	}
+	setPassword.Flags().StringVar(&passwordEmail, "email", "", "e-mail address of the account")
+	setPassword.MarkFlagRequired("email")
+	user.AddCommand(unlock, setPassword)
+	return user
+}

@@ -1,0 +1,142 @@
+// Package app builds authd from its configuration: it opens and migrates the
+// database and wires every service and handler together. The command line
+// and the HTTP tests both start authd through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/mapactive/authd/api"
+	"github.com/mapactive/authd/internal/accounts"
+	"github.com/mapactive/authd/internal/clock"
+	"github.com/mapactive/authd/internal/config"
+	"github.com/mapactive/authd/internal/httpapi"
+	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/media"
+	"github.com/mapactive/authd/internal/model"
+	"github.com/mapactive/authd/internal/outbox"
+	"github.com/mapactive/authd/internal/passwords"
+	"github.com/mapactive/authd/internal/secrets"
+	"github.com/mapactive/authd/internal/sessions"
+	"github.com/mapactive/authd/internal/storage"
+	"github.com/mapactive/authd/internal/tokens"
+)
+
+// Options adjust how an App is built; the zero value is production use.
+type Options struct {
+	Now     func() time.Time // the clock; defaults to the system clock
+	Logger  *slog.Logger     // defaults to a logger built from the configuration
+	DB      *storage.DB      // an already open database; Open is used when nil
+	Migrate bool             // apply migrations before building services
+}
+
+// App is a fully wired authd.
+type App struct {
+	Config    *config.Config
+	Logger    *slog.Logger
+	DB        *storage.DB
+	Now       func() time.Time
+	Keyring   *secrets.Keyring
+	Hasher    *passwords.Hasher
+	Policy    *passwords.Policy
+	Tokens    *tokens.Service
+	Media     *media.Store
+	Outbox    *outbox.Outbox
+	Cookies   httpx.Cookies
+	Accounts  *accounts.Service
+	Sessions  *sessions.Handlers
+	Server    *httpapi.Server
+	ownsDB    bool
+	closeFunc []func()
+}
+
+// New builds an App.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
+	a := &App{Config: cfg, Now: opts.Now, Logger: opts.Logger, DB: opts.DB}
+	if a.Now == nil {
+		a.Now = clock.Real
+	}
+	if a.Logger == nil {
+		a.Logger = NewLogger(cfg)
+	}
+	if a.DB == nil {
+		db, err := storage.Open(ctx, cfg.Database)
+		if err != nil {
+			return nil, err
+		}
+		a.DB, a.ownsDB = db, true
+	}
+	if opts.Migrate {
+		if err := a.DB.Migrate(ctx, a.Now()); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	installedAt, err := a.DB.InstalledAt(ctx)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("the database is not migrated (run authd migrate): %w", err)
+	}
+	a.build(installedAt)
+	return a, nil
+}
+
+func (a *App) build(installedAt time.Time) {
+	cfg := a.Config
+	a.Keyring = secrets.NewKeyring(cfg.Keys.SecretKey, cfg.Keys.SecretKeyFallbacks)
+	a.Hasher = passwords.NewHasher(passwords.Params{
+		MemoryKiB: cfg.Passwords.Argon2MemoryKiB, Iterations: cfg.Passwords.Argon2Iterations, Parallelism: cfg.Passwords.Argon2Parallelism,
+	}, 2*runtime.NumCPU(), 10*time.Second)
+	a.Policy = &passwords.Policy{
+		MinLength: cfg.Passwords.MinLength, MaxLength: cfg.Passwords.MaxLength, BreachCheck: cfg.Passwords.BreachCheck,
+		BreachURL: cfg.Passwords.BreachURL, BreachTimeout: cfg.Passwords.BreachTimeout, Logger: a.Logger,
+	}
+	signer := tokens.NewSigner(cfg.Keys.JWTSigningKey, a.Keyring, cfg.Tokens.Leeway, a.Now)
+	a.Tokens = tokens.NewService(signer, tokens.Lifetimes{
+		Access: cfg.Tokens.AccessLifetime, Refresh: cfg.Tokens.RefreshLifetime,
+		Absolute: cfg.Tokens.RefreshAbsoluteLifetime, Grace: cfg.Tokens.RefreshGrace,
+	}, installedAt, a.Now)
+	a.Media = &media.Store{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL}
+	a.Cookies = httpx.Cookies{Domain: cfg.CookieDomain, Secure: cfg.CookieSecure, AccessHTTPOnly: cfg.AccessCookieHTTPOnly, Now: a.Now}
+	a.Accounts = accounts.NewService(accounts.Deps{
+		Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Hasher: a.Hasher, Policy: a.Policy,
+		Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox,
+	})
+	a.Sessions = sessions.NewHandlers(cfg, a.DB, a.Tokens, a.Cookies, a.Media, nil, a.Now, a.Logger)
+	a.Server = httpapi.New(httpapi.Deps{
+		Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
+		Subjects: subjects{db: a.DB}, Media: a.Media, OpenAPI: api.OpenAPI,
+		Accounts: accounts.NewHandlers(a.Accounts, a.Cookies), Sessions: a.Sessions,
+	})
+}
+
+// Handler returns the HTTP handler of the whole service.
+func (a *App) Handler() http.Handler { return a.Server.Handler() }
+
+// Close releases what New opened.
+func (a *App) Close() {
+	for i := len(a.closeFunc) - 1; i >= 0; i-- {
+		a.closeFunc[i]()
+	}
+	if a.ownsDB && a.DB != nil {
+		a.DB.Close()
+	}
+}
+
+// subjects loads the accounts behind access tokens for the HTTP layer.
+type subjects struct {
+	db *storage.DB
+}
+
+func (s subjects) StaffPrincipal(ctx context.Context, id int64) (*model.User, []httpx.Grant, error) {
+	return accounts.Principal(ctx, s.db, id)
+}
+
+func (s subjects) EmployeePrincipal(ctx context.Context, id int64) (*model.Employee, error) {
+	return nil, tokens.ErrSubjectNotFound
+}

@@ -1,0 +1,184 @@
+// Package httpapi assembles authd's HTTP server: the middleware every
+// request passes, the table of every route with its access tier (routes.go),
+// and the answers for unknown paths and methods.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mapactive/authd/internal/accounts"
+	"github.com/mapactive/authd/internal/audit"
+	"github.com/mapactive/authd/internal/config"
+	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/media"
+	"github.com/mapactive/authd/internal/requestinfo"
+	"github.com/mapactive/authd/internal/sessions"
+	"github.com/mapactive/authd/internal/storage"
+	"github.com/mapactive/authd/internal/tokens"
+)
+
+// Deps are the services and handlers the server routes to.
+type Deps struct {
+	Config   *config.Config
+	DB       *storage.DB
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Tokens   *tokens.Service
+	Subjects Subjects
+	Keys     KeyVerifier // nil: API keys are rejected
+	Media    *media.Store
+	OpenAPI  []byte // the OpenAPI document in YAML
+
+	Accounts *accounts.Handlers
+	Sessions *sessions.Handlers
+}
+
+// Server is authd's HTTP handler.
+type Server struct {
+	Deps
+	cfg      *config.Config
+	db       *storage.DB
+	logger   *slog.Logger
+	tokens   *tokens.Service
+	subjects Subjects
+	keys     KeyVerifier
+	mux      *http.ServeMux
+	patterns []string // every registered pattern, for the OpenAPI coverage test
+}
+
+// New builds the server and registers every route.
+func New(d Deps) *Server {
+	s := &Server{Deps: d, cfg: d.Config, db: d.DB, logger: d.Logger, tokens: d.Tokens, subjects: d.Subjects, keys: d.Keys,
+		mux: http.NewServeMux()}
+	for _, rt := range s.routes() {
+		s.register(rt)
+	}
+	return s
+}
+
+// route is one entry of the route table.
+type route struct {
+	pattern     string // "METHOD /path/", written with the trailing slash
+	access      access
+	setsCookies bool // the route signs in or refreshes, so the CSRF origin check applies even without cookies
+	handler     http.HandlerFunc
+}
+
+// Handler returns the whole middleware chain around the routes.
+func (s *Server) Handler() http.Handler {
+	var h http.Handler = http.HandlerFunc(s.dispatch)
+	h = s.cors(h)
+	h = s.checkHost(h)
+	h = s.securityHeaders(h)
+	h = s.recoverPanics(h)
+	h = s.withRequestInfo(h)
+	return h
+}
+
+// Patterns returns every registered "METHOD /path" pattern with the
+// trailing-slash twins collapsed.
+func (s *Server) Patterns() []string { return s.patterns }
+
+// register adds a route under its path with and without the trailing slash:
+// both answer directly, with no redirect.
+func (s *Server) register(rt route) {
+	method, path, _ := strings.Cut(rt.pattern, " ")
+	s.patterns = append(s.patterns, rt.pattern)
+	h := s.guard(rt)
+	switch {
+	case strings.HasSuffix(path, "...}") || strings.HasSuffix(path, "...}/"):
+		s.mux.Handle(method+" "+path, h)
+	case path == "/":
+		s.mux.Handle(method+" /{$}", h)
+	case strings.HasSuffix(path, "/"):
+		s.mux.Handle(method+" "+path+"{$}", h)
+		s.mux.Handle(method+" "+strings.TrimSuffix(path, "/"), h)
+	default:
+		s.mux.Handle(method+" "+path, h)
+	}
+}
+
+// guard applies the CSRF origin check and the access tier of a route.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if problem := s.checkOrigin(r, rt.setsCookies); problem != nil {
+			httpx.WriteProblem(w, problem)
+			return
+		}
+		p, problem := s.authorize(r, rt.access)
+		if problem != nil {
+			httpx.WriteProblem(w, problem)
+			return
+		}
+		if p != nil {
+			r = r.WithContext(httpx.WithPrincipal(r.Context(), p))
+		}
+		rt.handler(w, r)
+	})
+}
+
+// dispatch routes a request, answering unknown paths and methods with the
+// API's JSON bodies instead of the mux's plain text.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		httpx.WriteProblem(w, httpx.MethodNotAllowed(r.Method, probe.header.Get("Allow")))
+		return
+	}
+	s.notFound(w, r)
+}
+
+// headerProbe records what the mux would answer without sending it.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header       { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(status int)    { p.status = status }
+
+// notFound answers an unknown path: JSON under /api/, a page elsewhere.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" {
+		httpx.WriteProblem(w, httpx.ErrNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	w.Write([]byte("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Page Not Found</title></head>" +
+		"<body><h1>Page Not Found</h1><p><a href=\"/staff/login/\">Go to sign in</a></p></body></html>"))
+}
+
+// recordOpenAccess writes the audit event of an unauthenticated call to an
+// internal route in legacy open mode.
+func (s *Server) recordOpenAccess(r *http.Request) {
+	event := audit.Event{Name: "internal.open_access", Details: map[string]any{"path": r.URL.Path}}
+	if err := audit.Record(r.Context(), s.db, s.Now(), event); err != nil {
+		s.logger.Error("record open internal access", "error", err, "request_id", requestinfo.From(r.Context()).RequestID)
+	}
+}
+
+// Ready reports whether the database answers and is fully migrated.
+func (s *Server) Ready(ctx context.Context) (bool, string) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	applied, latest, err := s.db.SchemaStatus(ctx)
+	if err != nil {
+		return false, "database unreachable"
+	}
+	if applied < latest {
+		return false, "database not migrated"
+	}
+	return true, ""
+}
