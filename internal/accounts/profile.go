@@ -431,4 +431,3 @@ func nullIfEmpty(s string) any {
 }
 
 func unusablePassword() string { return passwords.Unusable() }
-

@@ -144,9 +144,9 @@ type headerProbe struct {
 	status int
 }
 
-func (p *headerProbe) Header() http.Header       { return p.header }
+func (p *headerProbe) Header() http.Header         { return p.header }
 func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *headerProbe) WriteHeader(status int)    { p.status = status }
+func (p *headerProbe) WriteHeader(status int)      { p.status = status }
 
 // notFound answers an unknown path: JSON under /api/, a page elsewhere.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -58,9 +58,9 @@ type RoleRecorder interface {
 
 // Seeder runs seeds against a database.
 type Seeder struct {
-	DB     *storage.DB
-	Now    func() time.Time
-	Roles  RoleRecorder // nil: roles are created without sync messages
+	DB    *storage.DB
+	Now   func() time.Time
+	Roles RoleRecorder // nil: roles are created without sync messages
 	// Log receives one line per created object.
 	Log func(format string, args ...any)
 }

@@ -90,6 +90,9 @@ func (db *DB) Migrate(ctx context.Context, now time.Time) error {
 			return err
 		}
 	}
+	if err := db.migrateRiver(ctx, conn); err != nil {
+		return err
+	}
 	return db.recordInstallation(ctx, conn, now)
 }
 
@@ -209,5 +212,5 @@ func firstLine(s string) string {
 // files (the job queue library's own migrations), so test templates are
 // rebuilt when they change.
 func ExtraMigrationIDs() []string {
-	return nil
+	return riverMigrationIDs()
 }
