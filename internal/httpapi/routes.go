@@ -58,7 +58,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/docs/", access: open, handler: s.docs},
 		{pattern: "GET /docs/", access: open, handler: s.docs},
 		{pattern: "GET /media/profile_pics/{file...}", access: open, handler: s.Media.Handler().ServeHTTP},
-		{pattern: "GET /admin/{rest...}", access: open, handler: redirectTo("/superadmin/")},
+		{pattern: "GET /admin/{rest...}", access: open, page: true, handler: redirectTo("/superadmin/")},
 	}
 }
 

@@ -47,7 +47,7 @@ type Server struct {
 	subjects Subjects
 	keys     KeyVerifier
 	mux      *http.ServeMux
-	patterns []string // every registered pattern, for the OpenAPI coverage test
+	patterns []string // every registered JSON API pattern, for the OpenAPI coverage test
 }
 
 // New builds the server and registers every route.
@@ -65,6 +65,7 @@ type route struct {
 	pattern     string // "METHOD /path/", written with the trailing slash
 	access      access
 	setsCookies bool // the route signs in or refreshes, so the CSRF origin check applies even without cookies
+	page        bool // an HTML page or redirect, not part of the JSON API contract
 	handler     http.HandlerFunc
 }
 
@@ -79,15 +80,17 @@ func (s *Server) Handler() http.Handler {
 	return h
 }
 
-// Patterns returns every registered "METHOD /path" pattern with the
-// trailing-slash twins collapsed.
+// Patterns returns the "METHOD /path/" pattern of every JSON API route,
+// written as in the route table (pages are left out).
 func (s *Server) Patterns() []string { return s.patterns }
 
 // register adds a route under its path with and without the trailing slash:
 // both answer directly, with no redirect.
 func (s *Server) register(rt route) {
 	method, path, _ := strings.Cut(rt.pattern, " ")
-	s.patterns = append(s.patterns, rt.pattern)
+	if !rt.page {
+		s.patterns = append(s.patterns, rt.pattern)
+	}
 	h := s.guard(rt)
 	switch {
 	case strings.HasSuffix(path, "...}") || strings.HasSuffix(path, "...}/"):
