@@ -135,7 +135,8 @@ func newSeedDemoCommand(seeder func(*cobra.Command, bool) (*app.App, *seed.Seede
 	return cmd
 }
 
-// seedWorkflows asks TTS to seed its workflows (message #13).
+// seedWorkflows publishes workflow.seed_workflows, which makes TTS seed
+// its workflows.
 func seedWorkflows(cmd *cobra.Command, a *app.App) error {
 	if !a.Config.Sync.Enabled {
 		fmt.Fprintln(cmd.OutOrStdout(), "sync is off (no broker configured): workflow.seed_workflows not sent")

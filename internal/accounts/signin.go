@@ -98,10 +98,11 @@ type SignInResult struct {
 	Challenge *Challenge
 }
 
-// SignIn runs the staff sign-in rules in order: throttle and CAPTCHA,
-// lookup, password (a dummy hash for unknown e-mails, so both take the same
-// time), lock and approval checks after a correct password only, the second
-// factor, then the new token family.
+// SignIn runs the staff sign-in rules in order: throttle and CAPTCHA, lookup
+// and password, lock and approval checks, the second factor, then the new
+// token family. Unknown e-mails are checked against a dummy hash so they take
+// as long as wrong passwords, and lock and approval messages appear only
+// after a correct password.
 func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, error) {
 	if err := s.guard.Check(ctx, c.Email, c.IP, c.CaptchaToken); err != nil {
 		reason := "throttled"

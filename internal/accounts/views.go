@@ -75,7 +75,8 @@ type LoginUser struct {
 	SystemRoles []LoginRole `json:"system_roles"`
 }
 
-// Redirect says where a signed-in user goes next.
+// Redirect is the destination of a signed-in user: the primary system's URL
+// and the URL of every system the user can reach.
 type Redirect struct {
 	PrimarySystem    *string           `json:"primary_system"`
 	URL              string            `json:"url"`

@@ -30,7 +30,7 @@ const (
 
 // access describes who may call a route. A scope on a token tier means the
 // route also accepts an API key with that scope ("token or key").
-// legacyOpen routes answer without credentials when AUTHD_INTERNAL_AUTH is
+// legacyOpen routes respond without credentials when AUTHD_INTERNAL_AUTH is
 // legacy_open, for callers that cannot send a key yet.
 type access struct {
 	tier       tier

@@ -15,7 +15,7 @@ const (
 	corsAllowHeaders = "accept, accept-encoding, authorization, content-type, dnt, origin, user-agent, x-csrftoken, x-requested-with, x-api-key"
 )
 
-// cors answers preflight requests before authentication and adds the CORS
+// cors responds to preflight requests before authentication and adds the CORS
 // headers for allowed origins. Origins are compared exactly; any other origin
 // gets no CORS headers at all. HTML pages and the superadmin portal never
 // send CORS headers.
@@ -46,7 +46,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 }
 
 // corsApplies reports whether a path is part of the JSON API, the only part
-// of authd that answers cross-origin calls.
+// of authd that serves cross-origin calls.
 func corsApplies(path string) bool {
 	return strings.HasPrefix(path, "/api/") || path == "/api" || path == "/token/" || path == "/token" ||
 		path == "/logout/" || path == "/logout" || path == "/health/" || path == "/health/ready/"

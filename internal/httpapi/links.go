@@ -59,7 +59,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// ready serves GET /health/ready/: the database answers and is migrated.
+// ready serves GET /health/ready/: 200 when the database is reachable and
+// migrated.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if ok, reason := s.Ready(r.Context()); !ok {
 		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})

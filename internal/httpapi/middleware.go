@@ -169,7 +169,7 @@ func (s *Server) trusted(addr netip.Addr) bool {
 }
 
 // isHTTPS reports whether the client reached authd over HTTPS, directly or
-// through a trusted proxy that says so in X-Forwarded-Proto.
+// through a trusted proxy that reports it in X-Forwarded-Proto.
 func (s *Server) isHTTPS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true

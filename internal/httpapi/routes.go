@@ -12,7 +12,7 @@ var (
 
 // routes lists every route authd serves with the access tier it requires.
 // This table is the one place a security review reads: a route missing here
-// does not exist. Paths answer with and without the trailing slash.
+// does not exist. Paths respond with and without the trailing slash.
 func (s *Server) routes() []route {
 	a, ss := s.Accounts, s.Sessions
 	return []route{

@@ -1,6 +1,6 @@
 // Package httpapi assembles authd's HTTP server: the middleware every
 // request passes, the table of every route with its access tier (routes.go),
-// and the answers for unknown paths and methods.
+// and the responses to unknown paths and methods.
 package httpapi
 
 import (
@@ -85,7 +85,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Patterns() []string { return s.patterns }
 
 // register adds a route under its path with and without the trailing slash:
-// both answer directly, with no redirect.
+// both are served directly, with no redirect.
 func (s *Server) register(rt route) {
 	method, path, _ := strings.Cut(rt.pattern, " ")
 	if !rt.page {
@@ -124,8 +124,8 @@ func (s *Server) guard(rt route) http.Handler {
 	})
 }
 
-// dispatch routes a request, answering unknown paths and methods with the
-// API's JSON bodies instead of the mux's plain text.
+// dispatch routes a request and returns the API's JSON bodies for unknown
+// paths and methods instead of the mux's plain text.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {

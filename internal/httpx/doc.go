@@ -3,6 +3,6 @@
 // Django REST framework's messages, the standard error bodies, response
 // writing, and the authenticated principal of a request.
 //
-// It knows no domain: handlers in the domain packages use it, and
+// It has no domain logic: handlers in the domain packages use it, and
 // internal/httpapi wires them into the route table.
 package httpx

@@ -1,10 +1,10 @@
 // Package media stores uploaded profile pictures and serves them.
 //
-// An upload is trusted for nothing: the format is detected from the content,
-// the dimensions are read from the header before any pixel is decoded (so a
-// small file cannot expand into a huge bitmap), and the image is re-encoded,
-// which drops metadata such as GPS positions and any payload hidden after
-// the image data.
+// Uploads are not trusted. The format is detected from the content, and the
+// dimensions are read from the header before any pixel is decoded, so a
+// small file cannot expand into a huge bitmap. The image is then re-encoded,
+// which drops metadata such as GPS positions and any payload hidden after the
+// image data.
 package media
 
 import (

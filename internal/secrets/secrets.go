@@ -120,8 +120,8 @@ func HMACHex(key []byte, message string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// Equal compares two strings in time that depends only on their lengths, so
-// a mismatch position never leaks through timing.
+// Equal compares two strings with crypto/subtle, whose time depends only on
+// the lengths, so the position of a mismatch does not leak through timing.
 func Equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

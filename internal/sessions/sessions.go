@@ -22,7 +22,7 @@ import (
 	"github.com/mapactive/authd/internal/tokens"
 )
 
-// Employees is what the token routes need from the employees package.
+// Employees is the part of the employees package the token routes use.
 type Employees interface {
 	// LoadSubject loads an approved, unlocked employee for a refresh.
 	LoadSubject(ctx context.Context, tx bun.IDB, id int64) (*tokens.Subject, error)

@@ -30,8 +30,7 @@ type DB struct {
 	Driver string
 }
 
-// Open connects to the database the configuration names and checks that it
-// answers. An SQLite file and its folder are created when missing.
+// Open connects to the database the configuration names and pings it. An SQLite file and its folder are created when missing.
 func Open(ctx context.Context, cfg config.Database) (*DB, error) {
 	var (
 		sqlDB *sql.DB

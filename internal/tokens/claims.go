@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// SubjectType says which table a token's subject id refers to.
+// SubjectType names the table a token's subject id refers to.
 type SubjectType string
 
 // Subject types.

@@ -68,7 +68,7 @@ type Session struct {
 	RememberMe bool       `json:"remember_me"`
 }
 
-// FamilyMeta is what a sign-in records about the new family.
+// FamilyMeta holds the details a sign-in records on its new family.
 type FamilyMeta struct {
 	RememberMe bool
 	IP         string

@@ -96,7 +96,7 @@ func (s *Signer) SignChallenge(subjectType SubjectType, subjectID int64, jti str
 }
 
 // ParseChallenge verifies a challenge token. An access or refresh token gives
-// ErrWrongType, so callers can answer "Invalid token type.".
+// ErrWrongType, so callers can return "Invalid token type.".
 func (s *Signer) ParseChallenge(raw string) (*Claims, error) {
 	claims, err := s.parse(raw, s.challengeKeys)
 	if err != nil {
