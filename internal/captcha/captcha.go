@@ -68,12 +68,12 @@ type challengeRow struct {
 
 // Service makes and checks CAPTCHA challenges.
 type Service struct {
-	cfg     config.Captcha
-	db      bun.IDB
-	now     func() time.Time
-	keys    [][]byte // answer HMAC keys: the current secret key first, then fallbacks
-	client  *http.Client
-	logger  *slog.Logger
+	cfg    config.Captcha
+	db     bun.IDB
+	now    func() time.Time
+	keys   [][]byte // answer HMAC keys: the current secret key first, then fallbacks
+	client *http.Client
+	logger *slog.Logger
 }
 
 // NewService returns a Service for the configured provider.
