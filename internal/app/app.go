@@ -13,6 +13,7 @@ import (
 
 	"github.com/mapactive/authd/api"
 	"github.com/mapactive/authd/internal/accounts"
+	"github.com/mapactive/authd/internal/apikeys"
 	"github.com/mapactive/authd/internal/clock"
 	"github.com/mapactive/authd/internal/config"
 	"github.com/mapactive/authd/internal/httpapi"
@@ -24,6 +25,7 @@ import (
 	"github.com/mapactive/authd/internal/secrets"
 	"github.com/mapactive/authd/internal/sessions"
 	"github.com/mapactive/authd/internal/storage"
+	"github.com/mapactive/authd/internal/throttle"
 	"github.com/mapactive/authd/internal/tokens"
 )
 
@@ -50,6 +52,7 @@ type App struct {
 	Cookies   httpx.Cookies
 	Accounts  *accounts.Service
 	Sessions  *sessions.Handlers
+	APIKeys   *apikeys.Service
 	Server    *httpapi.Server
 	ownsDB    bool
 	closeFunc []func()
@@ -108,10 +111,13 @@ func (a *App) build(installedAt time.Time) {
 		Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox,
 	})
 	a.Sessions = sessions.NewHandlers(cfg, a.DB, a.Tokens, a.Cookies, a.Media, nil, a.Now, a.Logger)
+	a.APIKeys = apikeys.NewService(apikeys.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger,
+		Limiter: throttle.NewService(throttle.NewLimits(cfg), a.Now)})
 	a.Server = httpapi.New(httpapi.Deps{
 		Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
-		Subjects: subjects{db: a.DB}, Media: a.Media, OpenAPI: api.OpenAPI,
+		Subjects: subjects{db: a.DB}, Keys: a.APIKeys, Media: a.Media, OpenAPI: api.OpenAPI,
 		Accounts: accounts.NewHandlers(a.Accounts, a.Cookies), Sessions: a.Sessions,
+		APIKeys: apikeys.NewHandlers(a.APIKeys),
 	})
 }
 

@@ -8,6 +8,7 @@ var (
 	staffOnly   = access{tier: staff}
 	anyAccess   = access{tier: anyAccount}
 	anyUserRead = access{tier: anyAccount, scope: "users:read"}
+	anyAdminOnly = access{tier: anyAdmin}
 )
 
 // routes lists every route authd serves with the access tier it requires.
@@ -46,6 +47,47 @@ func (s *Server) routes() []route {
 		{pattern: "PUT /api/v1/users/profile/", access: staffOnly, handler: a.UpdateProfile},
 		{pattern: "POST /api/v1/users/email/confirm/", access: open, handler: a.ConfirmEmail},
 		{pattern: "GET /api/v1/users/profile/by-company/{company_id}/", access: anyUserRead, handler: ss.ByCompany},
+
+		// API keys of the internal endpoints (api-admin section 7).
+		{pattern: "GET /api/v1/keys/", access: access{tier: superuser}, handler: s.APIKeys.List},
+		{pattern: "POST /api/v1/keys/", access: access{tier: superuser}, handler: s.APIKeys.Create},
+		{pattern: "GET /api/v1/keys/{id}/", access: access{tier: superuser}, handler: s.APIKeys.Get},
+		{pattern: "PATCH /api/v1/keys/{id}/", access: access{tier: superuser}, handler: s.APIKeys.Update},
+		{pattern: "DELETE /api/v1/keys/{id}/", access: access{tier: superuser}, handler: s.APIKeys.Revoke},
+		{pattern: "POST /api/v1/keys/{id}/rotate/", access: access{tier: superuser}, handler: s.APIKeys.Rotate},
+
+		// Systems, roles and role assignments (api-admin sections 2 to 4).
+		{pattern: "GET /api/v1/systems/public/", access: open, handler: s.RBAC.PublicSystems},
+		{pattern: "GET /api/v1/systems/", access: anyAdminOnly, handler: s.RBAC.ListSystems},
+		{pattern: "POST /api/v1/systems/", access: staffOnly, handler: s.RBAC.CreateSystem},
+		{pattern: "GET /api/v1/systems/{id}/", access: anyAdminOnly, handler: s.RBAC.GetSystem},
+		{pattern: "PUT /api/v1/systems/{id}/", access: staffOnly, handler: s.RBAC.UpdateSystem},
+		{pattern: "PATCH /api/v1/systems/{id}/", access: staffOnly, handler: s.RBAC.UpdateSystem},
+		{pattern: "DELETE /api/v1/systems/{id}/", access: staffOnly, handler: s.RBAC.DeleteSystem},
+		{pattern: "GET /api/v1/roles/", access: anyAdminOnly, handler: s.RBAC.ListRoles},
+		{pattern: "POST /api/v1/roles/", access: anyAdminOnly, handler: s.RBAC.CreateRole},
+		{pattern: "GET /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.GetRole},
+		{pattern: "PUT /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateRole},
+		{pattern: "PATCH /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateRole},
+		{pattern: "DELETE /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.DeleteRole},
+		{pattern: "GET /api/v1/system-roles/user-system-roles/", access: anyAdminOnly, handler: s.RBAC.ListAssignments},
+		{pattern: "POST /api/v1/system-roles/user-system-roles/", access: anyAdminOnly, handler: s.RBAC.CreateAssignment},
+		{pattern: "GET /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.GetAssignment},
+		{pattern: "PUT /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
+		{pattern: "PATCH /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
+		{pattern: "DELETE /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.DeleteAssignment},
+		{pattern: "GET /api/v1/system-roles/user-system-roles/system/{slug}/roles/", access: anyAdminOnly, handler: s.RBAC.SystemRoles},
+		{pattern: "GET /api/v1/system-roles/systems/{slug}/users/", access: anyAdminOnly, handler: s.RBAC.SystemUsers},
+		{pattern: "POST /api/v1/system-roles/user-system-roles/edit-settings/", access: anyAdminOnly, handler: s.RBAC.EditSettings},
+		{pattern: "GET /api/v1/system-roles/", access: anyAdminOnly, handler: s.RBAC.ListAssignments},
+		{pattern: "POST /api/v1/system-roles/", access: anyAdminOnly, handler: s.RBAC.CreateAssignment},
+		{pattern: "GET /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.GetAssignment},
+		{pattern: "PUT /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
+		{pattern: "PATCH /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
+		{pattern: "DELETE /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.DeleteAssignment},
+		{pattern: "GET /api/v1/system-roles/system/{slug}/roles/", access: anyAdminOnly, handler: s.RBAC.SystemRoles},
+		{pattern: "POST /api/v1/system-roles/invite/", access: anyAdminOnly, handler: s.Invitations.Invite},
+		{pattern: "POST /api/v1/system-roles/invite/resend/", access: anyAdminOnly, handler: s.Invitations.Resend},
 
 		// Link maps, health, the API description, uploaded pictures (section 10).
 		{pattern: "GET /api/", access: open, handler: s.apiRoot},

@@ -11,10 +11,13 @@ import (
 	"time"
 
 	"github.com/mapactive/authd/internal/accounts"
+	"github.com/mapactive/authd/internal/apikeys"
 	"github.com/mapactive/authd/internal/audit"
 	"github.com/mapactive/authd/internal/config"
 	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/invitations"
 	"github.com/mapactive/authd/internal/media"
+	"github.com/mapactive/authd/internal/rbac"
 	"github.com/mapactive/authd/internal/requestinfo"
 	"github.com/mapactive/authd/internal/sessions"
 	"github.com/mapactive/authd/internal/storage"
@@ -35,6 +38,10 @@ type Deps struct {
 
 	Accounts *accounts.Handlers
 	Sessions *sessions.Handlers
+	APIKeys  *apikeys.Handlers
+
+	RBAC        *rbac.Handlers
+	Invitations *invitations.Handlers
 }
 
 // Server is authd's HTTP handler.
@@ -129,7 +136,8 @@ func (s *Server) guard(rt route) http.Handler {
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		// The mux's ServeHTTP, not h, sets the request's path values.
+		s.mux.ServeHTTP(w, r)
 		return
 	}
 	probe := &headerProbe{header: http.Header{}}
