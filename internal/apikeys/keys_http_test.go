@@ -57,7 +57,7 @@ func TestKeyCreatedOnceAndStoredHashed(t *testing.T) {
 			}
 		}
 
-		shown := admin.Get("/api/v1/keys/" + strconv.Itoa(int(created.Get("id").(float64))) + "/").Expect(t, http.StatusOK)
+		shown := admin.Get("/api/v1/keys/"+strconv.Itoa(int(created.Get("id").(float64)))+"/").Expect(t, http.StatusOK)
 		if _, present := shown.JSON["key"]; present {
 			t.Errorf("GET shows the full key again")
 		}
@@ -137,7 +137,7 @@ func TestKeyExpiryAndRevocation(t *testing.T) {
 			t.Errorf("api_key.revoked recorded %d times for two calls, want 1", n)
 		}
 		keyClient(s, revoked.String("key")).Get(path).Expect(t, http.StatusUnauthorized)
-		shown := admin.Get("/api/v1/keys/" + id + "/").Expect(t, http.StatusOK)
+		shown := admin.Get("/api/v1/keys/"+id+"/").Expect(t, http.StatusOK)
 		if shown.Get("is_active") != false || shown.Get("revoked_at") == nil {
 			shown.Errorf(t, "revoked key still shown as active")
 		}
@@ -155,7 +155,7 @@ func TestKeyExpiryAndRevocation(t *testing.T) {
 		s.Clock.Advance(time.Hour)
 		keyClient(s, expiring.String("key")).Get(path).Expect(t, http.StatusUnauthorized)
 		admin = bearerClient(t, s, "root@example.com")
-		expired := admin.Get("/api/v1/keys/" + strconv.Itoa(int(expiring.Get("id").(float64))) + "/").Expect(t, http.StatusOK)
+		expired := admin.Get("/api/v1/keys/"+strconv.Itoa(int(expiring.Get("id").(float64)))+"/").Expect(t, http.StatusOK)
 		if expired.Get("is_active") != false {
 			expired.Errorf(t, "expired key shown as active")
 		}
@@ -325,7 +325,7 @@ func TestKeyRoutesRejectBadInput(t *testing.T) {
 
 		id := strconv.Itoa(int(form.Get("id").(float64)))
 		for _, bad := range []string{"abc", "0", "-1", "99999999999999999999"} {
-			admin.Get("/api/v1/keys/" + bad + "/").Expect(t, http.StatusNotFound)
+			admin.Get("/api/v1/keys/"+bad+"/").Expect(t, http.StatusNotFound)
 		}
 		patched := admin.Do(http.MethodPatch, "/api/v1/keys/"+id+"/", &apptest.Body{ContentType: "application/json",
 			Data: []byte(`{"name": "renamed", "scopes": ["employees:read"], "expires_at": "2099-01-01T00:00:00Z"}`)}).Expect(t, http.StatusOK)
