@@ -104,6 +104,46 @@ type SignInResult struct {
 // as long as wrong passwords, and lock and approval messages appear only
 // after a correct password.
 func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, error) {
+	checked, err := s.CheckPassword(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	u := checked.User
+	if s.isLocked(u) {
+		s.recordFailure(ctx, u, c.Email, "locked")
+		return nil, ErrLocked
+	}
+	if err := s.checkApproval(ctx, u); err != nil {
+		reason := "pending"
+		if errors.Is(err, ErrRejected) {
+			reason = "rejected"
+		}
+		s.recordFailure(ctx, u, c.Email, reason)
+		return nil, err
+	}
+	newHash := ""
+	if checked.NeedsRehash {
+		if newHash, err = s.hasher.Hash(ctx, c.Password); err != nil {
+			s.logger.WarnContext(ctx, "rehash after sign-in failed", "user_id", u.ID, "error", err)
+			newHash = ""
+		}
+	}
+	return s.finishPasswordStep(ctx, u, c, newHash)
+}
+
+// CheckedPassword is an active account whose password was right.
+type CheckedPassword struct {
+	User        *model.User
+	NeedsRehash bool // the stored hash is not argon2id with the current parameters
+}
+
+// CheckPassword runs the steps every staff sign-in path shares up to a
+// correct password: throttle and CAPTCHA, lookup (a dummy hash for unknown
+// e-mails), the end of an expired failure lock, the password with its
+// failure counter and lockout, and the active flag (an inactive account gets
+// ErrInvalidCredentials). Lock, approval and second factor are left to the
+// caller.
+func (s *Service) CheckPassword(ctx context.Context, c Credentials) (*CheckedPassword, error) {
 	if err := s.guard.Check(ctx, c.Email, c.IP, c.CaptchaToken); err != nil {
 		reason := "throttled"
 		if _, ok := err.(*CaptchaError); ok {
@@ -144,26 +184,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		s.recordFailure(ctx, u, c.Email, "inactive")
 		return nil, ErrInvalidCredentials
 	}
-	if s.isLocked(u) {
-		s.recordFailure(ctx, u, c.Email, "locked")
-		return nil, ErrLocked
-	}
-	if err := s.checkApproval(ctx, u); err != nil {
-		reason := "pending"
-		if errors.Is(err, ErrRejected) {
-			reason = "rejected"
-		}
-		s.recordFailure(ctx, u, c.Email, reason)
-		return nil, err
-	}
-	newHash := ""
-	if needsRehash {
-		if newHash, err = s.hasher.Hash(ctx, c.Password); err != nil {
-			s.logger.WarnContext(ctx, "rehash after sign-in failed", "user_id", u.ID, "error", err)
-			newHash = ""
-		}
-	}
-	return s.finishPasswordStep(ctx, u, c, newHash)
+	return &CheckedPassword{User: u, NeedsRehash: needsRehash}, nil
 }
 
 // finishPasswordStep issues a pair, or a second-factor challenge, after a
@@ -341,14 +362,14 @@ func (s *Service) passwordFailed(ctx context.Context, u *model.User, email, ip s
 			Scan(ctx, &row.Attempts, &row.Locked)
 		if errors.Is(err, sql.ErrNoRows) {
 			// Already locked: the failure is not counted.
-			return audit.Record(ctx, tx, now, audit.Event{Name: "login.failed", Outcome: audit.Failure,
+			return audit.Record(ctx, tx, now, audit.Event{Name: failureEvent(ctx), Outcome: audit.Failure,
 				Details: map[string]any{"reason": "bad_password"}}.Subject("staff", u.ID).WithIdentifier(email))
 		}
 		if err != nil {
 			return fmt.Errorf("count failed sign-in: %w", err)
 		}
 		details := map[string]any{"reason": "bad_password", "failed_attempts": row.Attempts}
-		if err := audit.Record(ctx, tx, now, audit.Event{Name: "login.failed", Outcome: audit.Failure, Details: details}.
+		if err := audit.Record(ctx, tx, now, audit.Event{Name: failureEvent(ctx), Outcome: audit.Failure, Details: details}.
 			Subject("staff", u.ID).WithIdentifier(email)); err != nil {
 			return err
 		}
@@ -369,9 +390,9 @@ func (s *Service) passwordFailed(ctx context.Context, u *model.User, email, ip s
 	})
 }
 
-// recordFailure writes a login.failed event outside any change.
+// recordFailure writes a failed sign-in event outside any change.
 func (s *Service) recordFailure(ctx context.Context, u *model.User, email, reason string) {
-	event := audit.Event{Name: "login.failed", Outcome: audit.Failure, Details: map[string]any{"reason": reason}}.WithIdentifier(email)
+	event := audit.Event{Name: failureEvent(ctx), Outcome: audit.Failure, Details: map[string]any{"reason": reason}}.WithIdentifier(email)
 	if u != nil {
 		event = event.Subject("staff", u.ID)
 	}
