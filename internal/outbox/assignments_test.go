@@ -209,7 +209,9 @@ func TestRoleSavedAndDeleted(t *testing.T) {
 		}
 		renamed := *coordinator
 		renamed.Name = "Coordinator"
-		got = record(func(ctx context.Context, tx bun.Tx) error { return f.outbox.RoleSaved(ctx, tx, nil, coordinator, &renamed) })
+		got = record(func(ctx context.Context, tx bun.Tx) error {
+			return f.outbox.RoleSaved(ctx, tx, nil, coordinator, &renamed)
+		})
 		if len(got) != 1 || got[0].action != "delete" {
 			t.Errorf("Ticket Coordinator renamed: %+v, want a delete", got)
 		}
