@@ -14,6 +14,7 @@ import (
 	"github.com/mapactive/authd/internal/outbox"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/storage"
+	"github.com/mapactive/authd/internal/throttle"
 	"github.com/mapactive/authd/internal/tokens"
 )
 
@@ -26,14 +27,11 @@ var (
 )
 
 // ThrottledError refuses a sign-in from an address that failed too often.
-type ThrottledError struct{ RetryAfter time.Duration }
-
-func (e *ThrottledError) Error() string { return "Too many login attempts. Please try again later." }
+// It is the throttle package's type, so the shared Guard can return it.
+type ThrottledError = throttle.ThrottledError
 
 // CaptchaError refuses a sign-in that needs a CAPTCHA it did not pass.
-type CaptchaError struct{ Message string }
-
-func (e *CaptchaError) Error() string { return e.Message }
+type CaptchaError = throttle.CaptchaError
 
 // SecondFactorError refuses a code given with the password.
 type SecondFactorError struct {
