@@ -149,7 +149,7 @@ func (s *Service) setPassword(ctx context.Context, tx bun.Tx, id int64, hash str
 	if err := onetime.VoidAll(ctx, tx, now, subjectType, id); err != nil {
 		return nil, err
 	}
-	if err := s.voidCodes(ctx, tx, id); err != nil {
+	if err := s.mfa.VoidCodes(ctx, tx, tokens.Employee, id); err != nil {
 		return nil, err
 	}
 	e, err := ByID(ctx, tx, id)

@@ -10,6 +10,7 @@ import (
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/config"
 	"github.com/mapactive/authd/internal/media"
+	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/outbox"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/storage"
@@ -30,32 +31,31 @@ type Service struct {
 	media    *media.Store
 	outbox   *outbox.Outbox
 	guard    accounts.Guard
-	mfa      SecondFactor
+	mfa      *mfa.Service
 	throttle *throttle.Service
 }
 
-// Deps are the dependencies of a Service. Guard, SecondFactor and Throttle
-// may be nil: no sign-in protection, no second factor, no registration or
-// e-mail limits.
+// Deps are the dependencies of a Service. Guard and Throttle may be nil:
+// no sign-in protection, no registration or e-mail limits.
 type Deps struct {
-	Config       *config.Config
-	DB           *storage.DB
-	Now          func() time.Time
-	Logger       *slog.Logger
-	Hasher       *passwords.Hasher
-	Policy       *passwords.Policy
-	Tokens       *tokens.Service
-	Media        *media.Store
-	Outbox       *outbox.Outbox
-	Guard        accounts.Guard
-	SecondFactor SecondFactor
-	Throttle     *throttle.Service
+	Config   *config.Config
+	DB       *storage.DB
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Hasher   *passwords.Hasher
+	Policy   *passwords.Policy
+	Tokens   *tokens.Service
+	Media    *media.Store
+	Outbox   *outbox.Outbox
+	Guard    accounts.Guard
+	MFA      *mfa.Service
+	Throttle *throttle.Service
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
 	s := &Service{cfg: d.Config, db: d.DB, now: d.Now, logger: d.Logger, hasher: d.Hasher, policy: d.Policy,
-		tokens: d.Tokens, media: d.Media, outbox: d.Outbox, guard: d.Guard, mfa: d.SecondFactor, throttle: d.Throttle}
+		tokens: d.Tokens, media: d.Media, outbox: d.Outbox, guard: d.Guard, mfa: d.MFA, throttle: d.Throttle}
 	if s.guard == nil {
 		s.guard = noGuard{}
 	}
@@ -65,9 +65,6 @@ func NewService(d Deps) *Service {
 // SetGuard installs the sign-in brute-force protection (per-IP throttle
 // and CAPTCHA escalation), which staff and employee sign-ins share.
 func (s *Service) SetGuard(g accounts.Guard) { s.guard = g }
-
-// SetSecondFactor installs the two-factor implementation.
-func (s *Service) SetSecondFactor(mfa SecondFactor) { s.mfa = mfa }
 
 // SetThrottle installs the registration and e-mail limits.
 func (s *Service) SetThrottle(t *throttle.Service) { s.throttle = t }

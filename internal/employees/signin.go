@@ -8,8 +8,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/audit"
+	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/storage"
@@ -24,6 +24,11 @@ var (
 	ErrPending            = errors.New("Your account is pending approval. Please wait for admin approval before logging in.")
 	ErrRejected           = errors.New("Your account has been rejected. Please contact the HDTS administrator.")
 )
+
+// ErrCodeNotQueued reports that the second-factor step of a sign-in could
+// not be stored or its code e-mail could not be queued; the login route
+// answers 500 with its own body.
+var ErrCodeNotQueued = errors.New("the sign-in challenge or its code e-mail could not be queued")
 
 // Credentials are the inputs of an employee sign-in.
 type Credentials struct {
@@ -40,7 +45,7 @@ type Credentials struct {
 type SignInResult struct {
 	Employee  *model.Employee
 	Pair      *tokens.Pair
-	Challenge *accounts.Challenge
+	Challenge *mfa.Challenge
 }
 
 // SignIn runs the employee sign-in rules in order: throttle and CAPTCHA,
@@ -135,25 +140,22 @@ func statusRefusal(e *model.Employee) error {
 // finishPasswordStep issues a pair, or a second-factor challenge, after a
 // correct password.
 func (s *Service) finishPasswordStep(ctx context.Context, e *model.Employee, c Credentials, newHash string) (*SignInResult, error) {
-	var methods []string
-	if s.mfa != nil {
-		var err error
-		if methods, err = s.mfa.Methods(ctx, s.db, tokens.Employee, e.ID); err != nil {
-			return nil, err
-		}
+	methods, err := s.mfa.Methods(ctx, s.db, tokens.Employee, e.ID)
+	if err != nil {
+		return nil, err
 	}
 	meta := tokens.FamilyMeta{RememberMe: c.RememberMe, IP: c.IP, UserAgent: c.UserAgent}
 	result := &SignInResult{Employee: e}
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if newHash != "" {
 			if err := s.storePasswordHash(ctx, tx, e.ID, newHash); err != nil {
 				return err
 			}
 		}
 		if len(methods) > 0 {
-			challenge, err := s.mfa.Begin(ctx, tx, e, methods, meta)
+			challenge, err := s.mfa.Begin(ctx, tx, MFASubject(e), methods, meta.RememberMe, meta.IP)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: %w", ErrCodeNotQueued, err)
 			}
 			result.Challenge = challenge
 			return audit.Record(ctx, tx, s.now(), audit.Event{Name: "login.challenge_issued", Details: map[string]any{"methods": methods}}.

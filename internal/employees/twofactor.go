@@ -7,35 +7,30 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/mapactive/authd/internal/accounts"
-	"github.com/mapactive/authd/internal/audit"
 	"github.com/mapactive/authd/internal/httpx"
-	"github.com/mapactive/authd/internal/mail"
+	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
-	"github.com/mapactive/authd/internal/outbox"
+	"github.com/mapactive/authd/internal/passwords"
+	"github.com/mapactive/authd/internal/throttle"
 	"github.com/mapactive/authd/internal/tokens"
 )
 
-// ErrCodeNotQueued reports that the e-mail carrying a sign-in code could
-// not be queued; the login route answers 500 with its own body.
-var ErrCodeNotQueued = errors.New("the sign-in code e-mail could not be queued")
-
-// SecondFactor is two-factor authentication as employee sign-in uses it.
-type SecondFactor interface {
-	// Methods returns the enabled second-factor methods of an account,
-	// empty when none is enabled.
-	Methods(ctx context.Context, db bun.IDB, subjectType tokens.SubjectType, id int64) ([]string, error)
-	// Begin creates a sign-in challenge in tx and e-mails a code when
-	// e-mail is among methods.
-	Begin(ctx context.Context, tx bun.Tx, e *model.Employee, methods []string, meta tokens.FamilyMeta) (*accounts.Challenge, error)
-}
-
-// Messages of the employee two-factor routes.
+// Messages of the employee two-factor routes. The authenticator-app and
+// recovery-code routes use the messages of the staff routes.
 const (
 	msgPasswordIncorrect = "Password is incorrect"
 	msg2FAEnabled        = "2FA enabled successfully"
 	msg2FADisabled       = "2FA disabled successfully"
+	msgInvalidPassword   = "Invalid password"
+	msgTOTPEnabled       = "Authenticator app enabled successfully"
+	msgTOTPRemoved       = "Authenticator app removed"
+	msgEnableFirst       = "Enable two-factor authentication first."
 )
+
+// MFASubject returns the second-factor subject of an employee.
+func MFASubject(e *model.Employee) mfa.Subject {
+	return mfa.Subject{Type: tokens.Employee, ID: e.ID, Email: e.Email, Name: displayName(e)}
+}
 
 // verifyOwnPassword checks the password of a signed-in employee. A wrong
 // password counts as a password failure of the account.
@@ -51,150 +46,201 @@ func (s *Service) verifyOwnPassword(ctx context.Context, e *model.Employee, pass
 	return false, s.passwordFailed(ctx, current, current.Email)
 }
 
-// readPassword reads the password field of a two-factor route and checks
-// it, writing the route's 400 body when it is missing or wrong.
-func (h *Handlers) readPassword(w http.ResponseWriter, r *http.Request, e *model.Employee) bool {
+// passwordCheck reads the password field (and the other fields the route
+// needs) and checks the password. wrong is the 400 body of a wrong
+// password. It writes the response and returns nil when the request must
+// stop.
+func (h *Handlers) passwordCheck(w http.ResponseWriter, r *http.Request, wrong any, more ...string) *httpx.Fields {
+	p := httpx.PrincipalFrom(r.Context())
 	in, problem := httpx.Decode(w, r)
 	if problem != nil {
 		httpx.WriteProblem(w, problem)
-		return false
+		return nil
 	}
 	f := httpx.NewFields(in)
-	password, _ := f.String("password", httpx.StringRule{Required: true, Max: 1024})
+	password, _ := f.String("password", httpx.StringRule{Required: true, Max: passwordFieldMaxLen})
+	for _, name := range more {
+		f.String(name, httpx.StringRule{Required: true, Trim: true, Max: 64})
+	}
 	if !f.Errors.Empty() {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
-		return false
+		return nil
 	}
-	ok, err := h.svc.verifyOwnPassword(r.Context(), e, password)
+	ok, err := h.svc.verifyOwnPassword(r.Context(), p.Employee, password)
 	if err != nil {
-		httpx.Fail(w, r, err)
-		return false
+		failBusyOr(w, r, err)
+		return nil
 	}
 	if !ok {
-		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgPasswordIncorrect})
-		return false
+		httpx.JSON(w, http.StatusBadRequest, wrong)
+		return nil
 	}
-	return true
+	return f
+}
+
+// callerFamily returns the refresh family of the caller's access token, or
+// "" when it has none (a token made before the switch to authd).
+func (h *Handlers) callerFamily(r *http.Request) string {
+	p := httpx.PrincipalFrom(r.Context())
+	family, err := h.svc.tokens.FamilyOfAccess(r.Context(), h.svc.db, p.Claims.JTI)
+	if err != nil {
+		return ""
+	}
+	return family
 }
 
 // Enable2FA serves POST /api/v1/hdts/employees/api/2fa/enable/: e-mail
-// codes on, after the password.
+// codes on, after the password, with the notice e-mail.
 func (h *Handlers) Enable2FA(w http.ResponseWriter, r *http.Request) {
 	p := httpx.PrincipalFrom(r.Context())
-	if !h.readPassword(w, r, p.Employee) {
+	if h.passwordCheck(w, r, map[string]any{"detail": msgPasswordIncorrect}) == nil {
 		return
 	}
-	if err := h.svc.SetEmailOTP(r.Context(), p.Employee.ID, true, ""); err != nil {
-		httpx.Fail(w, r, err)
+	if err := h.svc.mfa.EnableEmail(r.Context(), MFASubject(p.Employee), ""); err != nil {
+		httpx.ServerError(w, r, err)
 		return
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"message": msg2FAEnabled})
 }
 
 // Disable2FA serves POST /api/v1/hdts/employees/api/2fa/disable/: every
-// factor off, after the password. Other sessions are signed out.
+// factor off after the password. Every other session is signed out.
 func (h *Handlers) Disable2FA(w http.ResponseWriter, r *http.Request) {
 	p := httpx.PrincipalFrom(r.Context())
-	if !h.readPassword(w, r, p.Employee) {
+	if h.passwordCheck(w, r, map[string]any{"detail": msgPasswordIncorrect}) == nil {
 		return
 	}
-	keep, err := h.svc.tokens.FamilyOfAccess(r.Context(), h.svc.db, p.Claims.JTI)
+	keep := h.callerFamily(r)
+	err := h.svc.db.InTx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
+		return h.svc.mfa.DisableAll(ctx, tx, MFASubject(p.Employee), keep)
+	})
 	if err != nil {
-		keep = "" // an access token without a family row keeps nothing
-	}
-	if err := h.svc.SetEmailOTP(r.Context(), p.Employee.ID, false, keep); err != nil {
-		httpx.Fail(w, r, err)
+		httpx.ServerError(w, r, err)
 		return
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"message": msg2FADisabled})
 }
 
-// SetEmailOTP turns e-mail codes on, or turns every second factor off
-// (e-mail codes, the authenticator app, recovery codes and unused codes)
-// and revokes every family but keepFamily. A change sends the notice
-// e-mail and writes its audit event.
-func (s *Service) SetEmailOTP(ctx context.Context, id int64, on bool, keepFamily string) error {
-	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		before, err := ByID(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		wasOn, err := secondFactorOn(ctx, tx, before)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if _, err := tx.NewUpdate().Model((*model.Employee)(nil)).Set("otp_enabled = ?", on).Set("updated_at = ?", now).
-			Where("id = ?", id).Exec(ctx); err != nil {
-			return err
-		}
-		if !on {
-			if err := s.disableAllFactors(ctx, tx, id); err != nil {
-				return err
-			}
-			if _, err := s.tokens.RevokeSubject(ctx, tx, tokens.Employee, id, tokens.ReasonFactorChanged, keepFamily); err != nil {
-				return err
-			}
-		}
-		after, err := ByID(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := s.saved(ctx, tx, &outbox.Actor{Type: subjectType, ID: id}, before, after); err != nil {
-			return err
-		}
-		if wasOn == on {
-			return nil
-		}
-		template, event := mail.HDTS2FAEnabled, "2fa.enabled"
-		if !on {
-			template, event = mail.HDTS2FADisabled, "2fa.disabled"
-		}
-		if err := s.email(ctx, tx, string(template), after.Email, map[string]any{"full_name": displayName(after)}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Name: event}.Actor(subjectType, id).Subject(subjectType, id))
-	})
-}
-
-// disableAllFactors removes the authenticator app and recovery codes of an
-// employee and voids its unused e-mail codes.
-func (s *Service) disableAllFactors(ctx context.Context, tx bun.IDB, id int64) error {
-	for _, table := range []string{"totp_credentials", "recovery_codes"} {
-		if _, err := tx.NewDelete().Table(table).Where("subject_type = ?", subjectType).Where("subject_id = ?", id).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return s.voidCodes(ctx, tx, id)
-}
-
-// voidCodes makes every unused e-mail code of an employee unusable.
-func (s *Service) voidCodes(ctx context.Context, tx bun.IDB, id int64) error {
-	_, err := tx.NewUpdate().Table("otp_codes").Set("used_at = ?", s.now().UTC()).
-		Where("subject_type = ?", subjectType).Where("subject_id = ?", id).Where("used_at IS NULL").Exec(ctx)
-	return err
-}
-
 // Status2FA serves GET /api/v1/hdts/employees/api/2fa/status/.
 func (h *Handlers) Status2FA(w http.ResponseWriter, r *http.Request) {
 	p := httpx.PrincipalFrom(r.Context())
-	ctx := r.Context()
-	totp, err := h.svc.db.NewSelect().Table("totp_credentials").
-		Where("subject_type = ?", subjectType).Where("subject_id = ?", p.Employee.ID).Where("confirmed_at IS NOT NULL").Exists(ctx)
+	f, err := h.svc.mfa.Status(r.Context(), h.svc.db, tokens.Employee, p.Employee.ID)
 	if err != nil {
 		httpx.ServerError(w, r, err)
 		return
 	}
-	remaining, err := h.svc.db.NewSelect().Table("recovery_codes").
-		Where("subject_type = ?", subjectType).Where("subject_id = ?", p.Employee.ID).Where("used_at IS NULL").Count(ctx)
-	if err != nil {
-		httpx.ServerError(w, r, err)
-		return
-	}
-	emailOn := p.Employee.OTPEnabled
 	httpx.JSON(w, http.StatusOK, map[string]any{
-		"otp_enabled":              emailOn || totp,
-		"methods":                  map[string]bool{"email": emailOn, "totp": totp},
-		"recovery_codes_remaining": remaining,
+		"otp_enabled":              f.Enabled(),
+		"methods":                  map[string]bool{"email": f.Email, "totp": f.TOTP},
+		"recovery_codes_remaining": f.RecoveryRemaining,
 	})
+}
+
+// SetupTOTP serves POST /api/v1/hdts/employees/api/2fa/totp/setup/: a new
+// pending authenticator secret, after the password.
+func (h *Handlers) SetupTOTP(w http.ResponseWriter, r *http.Request) {
+	p := httpx.PrincipalFrom(r.Context())
+	if h.passwordCheck(w, r, httpx.FieldErrors{"password": {msgInvalidPassword}}) == nil {
+		return
+	}
+	enrollment, err := h.svc.mfa.SetupTOTP(r.Context(), MFASubject(p.Employee))
+	if err != nil {
+		httpx.ServerError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, map[string]any{"secret": enrollment.Secret, "otpauth_uri": enrollment.URI,
+		"qr_png": enrollment.QRPNG, "expires_in": enrollment.ExpiresIn})
+}
+
+// ConfirmTOTP serves POST /api/v1/hdts/employees/api/2fa/totp/confirm/.
+func (h *Handlers) ConfirmTOTP(w http.ResponseWriter, r *http.Request) {
+	p := httpx.PrincipalFrom(r.Context())
+	in, problem := httpx.Decode(w, r)
+	if problem != nil {
+		httpx.WriteProblem(w, problem)
+		return
+	}
+	f := httpx.NewFields(in)
+	code, _ := f.String("otp_code", httpx.StringRule{Required: true, Trim: true, Max: 64})
+	if !f.Errors.Empty() {
+		httpx.JSON(w, http.StatusBadRequest, f.Errors)
+		return
+	}
+	codes, err := h.svc.mfa.ConfirmTOTP(r.Context(), MFASubject(p.Employee), code)
+	switch {
+	case errors.Is(err, mfa.ErrNoSetup):
+		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": mfa.ErrNoSetup.Error()})
+		return
+	case errors.Is(err, mfa.ErrCodeInvalid), errors.Is(err, mfa.ErrLocked):
+		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"otp_code": {mfa.ErrCodeInvalid.Error()}})
+		return
+	case err != nil:
+		failBusyOr(w, r, err)
+		return
+	}
+	body := map[string]any{"message": msgTOTPEnabled}
+	if codes != nil {
+		body["recovery_codes"] = codes
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, body)
+}
+
+// RemoveTOTP serves DELETE /api/v1/hdts/employees/api/2fa/totp/ with the
+// password and a code of any enabled factor.
+func (h *Handlers) RemoveTOTP(w http.ResponseWriter, r *http.Request) {
+	p := httpx.PrincipalFrom(r.Context())
+	f := h.passwordCheck(w, r, httpx.FieldErrors{"non_field_errors": {msgInvalidPassword}}, "otp_code")
+	if f == nil {
+		return
+	}
+	code, _ := f.String("otp_code", httpx.StringRule{Required: true, Trim: true, Max: 64})
+	err := h.svc.mfa.RemoveTOTP(r.Context(), MFASubject(p.Employee), code, h.callerFamily(r))
+	switch {
+	case errors.Is(err, mfa.ErrNotEnabled):
+		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {mfa.ErrNotEnabled.Error()}})
+		return
+	case errors.Is(err, mfa.ErrCodeInvalid), errors.Is(err, mfa.ErrLocked):
+		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {mfa.ErrCodeInvalid.Error()}})
+		return
+	case err != nil:
+		failBusyOr(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"message": msgTOTPRemoved})
+}
+
+// RecoveryCodes serves POST /api/v1/hdts/employees/api/2fa/recovery-codes/:
+// a new batch replaces the old one, after the password.
+func (h *Handlers) RecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	p := httpx.PrincipalFrom(r.Context())
+	if h.passwordCheck(w, r, httpx.FieldErrors{"password": {msgInvalidPassword}}) == nil {
+		return
+	}
+	codes, err := h.svc.mfa.RegenerateRecoveryCodes(r.Context(), MFASubject(p.Employee), h.callerFamily(r))
+	switch {
+	case errors.Is(err, mfa.ErrNotEnabled):
+		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgEnableFirst})
+		return
+	case err != nil:
+		failBusyOr(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+}
+
+// failBusyOr writes 503 while password hashing is saturated and 429 for a
+// throttle limit, else a 500.
+func failBusyOr(w http.ResponseWriter, r *http.Request, err error) {
+	var limit *throttle.LimitError
+	switch {
+	case errors.Is(err, passwords.ErrBusy):
+		httpx.WriteProblem(w, httpx.ErrBusy)
+	case errors.As(err, &limit):
+		httpx.WriteProblem(w, httpx.Throttled(limit.RetryAfter))
+	default:
+		httpx.Fail(w, r, err)
+	}
 }
