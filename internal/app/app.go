@@ -14,15 +14,18 @@ import (
 	"github.com/mapactive/authd/api"
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/apikeys"
+	"github.com/mapactive/authd/internal/captcha"
 	"github.com/mapactive/authd/internal/clock"
 	"github.com/mapactive/authd/internal/config"
 	"github.com/mapactive/authd/internal/httpapi"
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/media"
+	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/outbox"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/secrets"
+	"github.com/mapactive/authd/internal/securityapi"
 	"github.com/mapactive/authd/internal/sessions"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/throttle"
@@ -51,6 +54,9 @@ type App struct {
 	Outbox    *outbox.Outbox
 	Cookies   httpx.Cookies
 	Accounts  *accounts.Service
+	Throttle  *throttle.Service
+	Captcha   *captcha.Service
+	MFA       *mfa.Service
 	Sessions  *sessions.Handlers
 	APIKeys   *apikeys.Service
 	Server    *httpapi.Server
@@ -111,13 +117,24 @@ func (a *App) build(installedAt time.Time) {
 		Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox,
 	})
 	a.Sessions = sessions.NewHandlers(cfg, a.DB, a.Tokens, a.Cookies, a.Media, nil, a.Now, a.Logger)
+	a.Throttle = throttle.NewService(throttle.NewLimits(cfg), a.Now)
+	a.Captcha = captcha.NewService(cfg.Captcha, a.DB, a.Keyring, a.Now, a.Logger)
+	signInGuard := a.Throttle.NewGuard(a.DB, a.Captcha.Verifier())
+	a.Accounts.SetGuard(signInGuard)
+	a.MFA = mfa.NewService(mfa.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Keyring: a.Keyring,
+		Hasher: a.Hasher, Tokens: a.Tokens, Outbox: a.Outbox, Throttle: a.Throttle})
+	a.Accounts.SetSecondFactor(accounts.NewSecondFactor(a.MFA))
 	a.APIKeys = apikeys.NewService(apikeys.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger,
 		Limiter: throttle.NewService(throttle.NewLimits(cfg), a.Now)})
+	accountHandlers := accounts.NewHandlers(a.Accounts, a.Cookies)
 	a.Server = httpapi.New(httpapi.Deps{
 		Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
 		Subjects: subjects{db: a.DB}, Keys: a.APIKeys, Media: a.Media, OpenAPI: api.OpenAPI,
-		Accounts: accounts.NewHandlers(a.Accounts, a.Cookies), Sessions: a.Sessions,
-		APIKeys: apikeys.NewHandlers(a.APIKeys),
+		Accounts: accountHandlers, Sessions: a.Sessions,
+		Security:    accounts.NewSecurityHandlers(accountHandlers, a.MFA, a.Throttle),
+		Captcha:     captcha.NewHandlers(a.Captcha, a.DB, a.Throttle, signInGuard),
+		SecurityAPI: securityapi.NewHandlers(a.DB, a.Tokens, a.Cookies, a.Now, a.Logger),
+		APIKeys:     apikeys.NewHandlers(a.APIKeys),
 	})
 }
 

@@ -4,10 +4,10 @@ import "net/http"
 
 // Shorthands for the route table.
 var (
-	open        = access{tier: public}
-	staffOnly   = access{tier: staff}
-	anyAccess   = access{tier: anyAccount}
-	anyUserRead = access{tier: anyAccount, scope: "users:read"}
+	open         = access{tier: public}
+	staffOnly    = access{tier: staff}
+	anyAccess    = access{tier: anyAccount}
+	anyUserRead  = access{tier: anyAccount, scope: "users:read"}
 	anyAdminOnly = access{tier: anyAdmin}
 )
 
@@ -16,6 +16,7 @@ var (
 // does not exist. Paths respond with and without the trailing slash.
 func (s *Server) routes() []route {
 	a, ss := s.Accounts, s.Sessions
+	sec := s.Security
 	return []route{
 		// Staff sign-in (api-auth section 2).
 		{pattern: "POST /api/v1/users/login/api/", access: open, setsCookies: true, handler: a.LoginAPI},
@@ -41,12 +42,48 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/hdts/employees/api/logout/", access: open, handler: ss.Logout("Successfully logged out")},
 
 		// Registration and profile (section 6).
-		{pattern: "POST /api/v1/users/register/", access: open, setsCookies: true, handler: a.Register},
+		{pattern: "POST /api/v1/users/register/", access: open, setsCookies: true, handler: s.Security.LimitRegistration(a.Register)},
 		{pattern: "GET /api/v1/users/profile/", access: staffOnly, handler: a.GetProfile},
 		{pattern: "PATCH /api/v1/users/profile/", access: staffOnly, handler: a.UpdateProfile},
 		{pattern: "PUT /api/v1/users/profile/", access: staffOnly, handler: a.UpdateProfile},
 		{pattern: "POST /api/v1/users/email/confirm/", access: open, handler: a.ConfirmEmail},
 		{pattern: "GET /api/v1/users/profile/by-company/{company_id}/", access: anyUserRead, handler: ss.ByCompany},
+
+		// Passwords (api-auth section 7).
+		{pattern: "POST /api/v1/users/password/forgot/", access: open, handler: sec.Forgot},
+		{pattern: "POST /api/v1/users/password/request-reset/", access: open, handler: sec.Forgot},
+		{pattern: "POST /api/v1/users/password/reset/", access: open, handler: sec.Reset},
+		{pattern: "POST /api/v1/users/password/reset/confirm/", access: open, handler: sec.Reset},
+		{pattern: "POST /api/v1/users/password/change/", access: staffOnly, handler: sec.Change},
+		{pattern: "POST /api/v1/users/profile/reset-password/", access: staffOnly, handler: sec.Change},
+		{pattern: "POST /api/v1/users/change-password/", access: staffOnly, handler: sec.ChangeLegacy},
+		{pattern: "POST /api/v1/users/verify-password/", access: staffOnly, handler: sec.VerifyPassword},
+		{pattern: "POST /api/v1/users/password/verify/", access: staffOnly, handler: sec.VerifyPassword},
+
+		// Two-factor authentication (api-auth sections 2.2 and 8).
+		{pattern: "POST /api/v1/users/login/verify-otp/", access: open, setsCookies: true, handler: sec.VerifyOTP},
+		{pattern: "POST /api/v1/users/2fa/request-otp/", access: open, handler: sec.RequestOTP},
+		{pattern: "POST /api/v1/users/2fa/request-otp-authenticated/", access: staffOnly, handler: sec.RequestOTPAuthenticated},
+		{pattern: "GET /api/v1/users/2fa/status/", access: staffOnly, handler: sec.Status},
+		{pattern: "POST /api/v1/users/2fa/enable/", access: staffOnly, handler: sec.Enable},
+		{pattern: "POST /api/v1/users/2fa/disable/", access: staffOnly, handler: sec.Disable},
+		{pattern: "POST /api/v1/users/verify-disable-otp/", access: staffOnly, handler: sec.VerifyDisable},
+		{pattern: "POST /api/v1/users/2fa/totp/setup/", access: staffOnly, handler: sec.SetupTOTP},
+		{pattern: "POST /api/v1/users/2fa/totp/confirm/", access: staffOnly, handler: sec.ConfirmTOTP},
+		{pattern: "DELETE /api/v1/users/2fa/totp/", access: staffOnly, handler: sec.RemoveTOTP},
+		{pattern: "POST /api/v1/users/2fa/recovery-codes/", access: staffOnly, handler: sec.RecoveryCodes},
+
+		// CAPTCHA (api-auth section 9).
+		{pattern: "GET /api/v1/users/captcha/generate/", access: open, handler: s.Captcha.Generate},
+		{pattern: "POST /api/v1/users/captcha/generate/", access: open, handler: s.Captcha.Generate},
+		{pattern: "POST /api/v1/users/captcha/verify/", access: open, handler: s.Captcha.Verify},
+		{pattern: "GET /api/v1/users/captcha/required/", access: open, handler: s.Captcha.Required},
+
+		// Sign-in sessions of the caller, and the audit log.
+		{pattern: "GET /api/v1/sessions/", access: anyAccess, handler: s.SecurityAPI.List},
+		{pattern: "DELETE /api/v1/sessions/{id}/", access: anyAccess, handler: s.SecurityAPI.Revoke},
+		{pattern: "POST /api/v1/sessions/revoke-all/", access: anyAccess, handler: s.SecurityAPI.RevokeAll},
+		{pattern: "GET /api/v1/audit/", access: access{tier: superuser}, handler: s.SecurityAPI.Audit},
 
 		// API keys of the internal endpoints (api-admin section 7).
 		{pattern: "GET /api/v1/keys/", access: access{tier: superuser}, handler: s.APIKeys.List},

@@ -13,12 +13,14 @@ import (
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/apikeys"
 	"github.com/mapactive/authd/internal/audit"
+	"github.com/mapactive/authd/internal/captcha"
 	"github.com/mapactive/authd/internal/config"
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/invitations"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/rbac"
 	"github.com/mapactive/authd/internal/requestinfo"
+	"github.com/mapactive/authd/internal/securityapi"
 	"github.com/mapactive/authd/internal/sessions"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/tokens"
@@ -42,6 +44,10 @@ type Deps struct {
 
 	RBAC        *rbac.Handlers
 	Invitations *invitations.Handlers
+
+	Security    *accounts.SecurityHandlers // staff 2FA and password routes
+	Captcha     *captcha.Handlers          // the CAPTCHA routes
+	SecurityAPI *securityapi.Handlers      // sessions and audit routes
 }
 
 // Server is authd's HTTP handler.
