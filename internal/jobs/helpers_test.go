@@ -72,6 +72,8 @@ type rigOptions struct {
 	workers   int    // 0 means 2; -1 means insert-only
 	mail      mail.Sender
 	maxAge    time.Duration
+	stopAfter time.Duration // zero means the default
+	prefix    string        // Celery queue prefix; empty means a new one
 }
 
 // newRig builds and starts a System on db.
@@ -84,6 +86,9 @@ func newRig(t testing.TB, db *storage.DB, opts rigOptions) *rig {
 		prefix:   randomName("authd-test.jobs.") + ".",
 		exchange: randomName("authd-test.events."),
 		mail:     mail.NewMemorySender(mail.Address{Email: "noreply@authd.test"}),
+	}
+	if opts.prefix != "" {
+		r.prefix = opts.prefix
 	}
 	workers := opts.workers
 	if workers == 0 {
@@ -98,6 +103,7 @@ func newRig(t testing.TB, db *storage.DB, opts rigOptions) *rig {
 		Now:          r.clock.Now,
 		Workers:      workers,
 		MaxAge:       opts.maxAge,
+		StopTimeout:  opts.stopAfter,
 		CelerySender: testSender,
 		Mail:         r.mail,
 		Keyring:      secrets.NewKeyring("jobs-test-secret-key", nil),

@@ -41,7 +41,12 @@ func TestCeleryTaskPublishedOnCommit(t *testing.T) {
 				t.Errorf("kwargs[%s] = %v, want %v", key, call.Kwargs[key], value)
 			}
 		}
-		done := r.jobs(jobs.StateDone)
+		// The job completes just after the broker confirmed the message.
+		var done []jobs.Job
+		waitFor(t, "the job to be done", func() bool {
+			done = r.jobs(jobs.StateDone)
+			return len(done) > 0
+		})
 		if len(done) != 1 || done[0].Kind != jobs.KindCelery || done[0].Attempts != 1 {
 			t.Errorf("done jobs = %+v, want the one celery_task after 1 attempt", done)
 		}
