@@ -17,19 +17,27 @@ import (
 	"github.com/mapactive/authd/internal/captcha"
 	"github.com/mapactive/authd/internal/clock"
 	"github.com/mapactive/authd/internal/config"
+	"github.com/mapactive/authd/internal/csrf"
+	"github.com/mapactive/authd/internal/employees"
 	"github.com/mapactive/authd/internal/httpapi"
 	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/integration"
+	"github.com/mapactive/authd/internal/invitations"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/outbox"
 	"github.com/mapactive/authd/internal/passwords"
+	"github.com/mapactive/authd/internal/portal"
+	"github.com/mapactive/authd/internal/rbac"
 	"github.com/mapactive/authd/internal/secrets"
 	"github.com/mapactive/authd/internal/securityapi"
 	"github.com/mapactive/authd/internal/sessions"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/throttle"
 	"github.com/mapactive/authd/internal/tokens"
+	"github.com/mapactive/authd/internal/useradmin"
+	"github.com/mapactive/authd/internal/web"
 )
 
 // Options adjust how an App is built; the zero value is production use.
@@ -56,9 +64,14 @@ type App struct {
 	Accounts  *accounts.Service
 	Throttle  *throttle.Service
 	Captcha   *captcha.Service
-	MFA       *mfa.Service
 	Sessions  *sessions.Handlers
+	Employees *employees.Service
+	MFA       *mfa.Service
 	APIKeys   *apikeys.Service
+	RBAC      *rbac.Service
+	Invites   *invitations.Service
+	Portal    *portal.Handlers
+	Pages     *web.Pages
 	Server    *httpapi.Server
 	ownsDB    bool
 	closeFunc []func()
@@ -123,19 +136,45 @@ func (a *App) build(installedAt time.Time) {
 	a.Accounts.SetGuard(signInGuard)
 	a.MFA = mfa.NewService(mfa.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Keyring: a.Keyring,
 		Hasher: a.Hasher, Tokens: a.Tokens, Outbox: a.Outbox, Throttle: a.Throttle})
+	a.Employees = employees.NewService(employees.Deps{
+		Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Hasher: a.Hasher, Policy: a.Policy,
+		Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox, Guard: signInGuard, Throttle: a.Throttle, MFA: a.MFA,
+	})
+	a.Sessions.SetEmployees(a.Employees)
 	a.Accounts.SetSecondFactor(accounts.NewSecondFactor(a.MFA))
 	a.APIKeys = apikeys.NewService(apikeys.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger,
 		Limiter: throttle.NewService(throttle.NewLimits(cfg), a.Now)})
+	a.RBAC = rbac.NewService(rbac.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger, Outbox: a.Outbox})
+	a.Invites = invitations.NewService(invitations.Deps{Config: cfg, Now: a.Now, Accounts: a.Accounts, RBAC: a.RBAC, Outbox: a.Outbox})
+	a.Portal = portal.NewHandlers(portal.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts,
+		Hasher: a.Hasher, Policy: a.Policy, Tokens: a.Tokens, Outbox: a.Outbox, RBAC: a.RBAC, Media: a.Media,
+		Invitations: a.Invites, CSRF: csrf.New(a.Keyring, cfg.CSRFCookieSecure)})
 	accountHandlers := accounts.NewHandlers(a.Accounts, a.Cookies)
+	securityHandlers := accounts.NewSecurityHandlers(accountHandlers, a.MFA, a.Throttle)
+	a.Pages = web.MustNew(web.Deps{Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
+		Cookies: a.Cookies, Accounts: a.Accounts, Media: a.Media, LoadSubject: a.Sessions.LoadSubject,
+		FormTokens: csrf.New(a.Keyring, cfg.CSRFCookieSecure), SessionsAPI: "/api/v1/sessions/",
+		VerifyOTP: securityHandlers.VerifyOTP, MFA: a.MFA, Captcha: signInGuard, Employees: a.Employees})
+	userAdmin := useradmin.NewHandlers(useradmin.NewService(useradmin.Deps{
+		Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts, RBAC: a.RBAC, Invitations: a.Invites,
+		Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox,
+	}))
+	integrationHandlers := integration.NewHandlers(integration.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Media: a.Media, RBAC: a.RBAC})
 	a.Server = httpapi.New(httpapi.Deps{
 		Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
 		Subjects: subjects{db: a.DB}, Keys: a.APIKeys, Media: a.Media, OpenAPI: api.OpenAPI,
 		Accounts: accountHandlers, Sessions: a.Sessions,
-		Security:    accounts.NewSecurityHandlers(accountHandlers, a.MFA, a.Throttle),
+		Security:    securityHandlers,
 		Captcha:     captcha.NewHandlers(a.Captcha, a.DB, a.Throttle, signInGuard),
 		SecurityAPI: securityapi.NewHandlers(a.DB, a.Tokens, a.Cookies, a.Now, a.Logger),
 		APIKeys:     apikeys.NewHandlers(a.APIKeys),
+		Portal:      a.Portal,
+		RBAC:        rbac.NewHandlers(a.RBAC), Invitations: invitations.NewHandlers(a.Invites, a.DB),
+		UserAdmin: userAdmin, Integration: integrationHandlers,
+		Employees: employees.NewHandlers(a.Employees, a.Cookies),
+		Pages:     a.Pages,
 	})
+	a.Pages.SetAuthenticator(a.Server)
 }
 
 // Handler returns the HTTP handler of the whole service.
@@ -160,6 +199,7 @@ func (s subjects) StaffPrincipal(ctx context.Context, id int64) (*model.User, []
 	return accounts.Principal(ctx, s.db, id)
 }
 
+// EmployeePrincipal loads an Approved employee that is not admin-locked.
 func (s subjects) EmployeePrincipal(ctx context.Context, id int64) (*model.Employee, error) {
-	return nil, tokens.ErrSubjectNotFound
+	return employees.Principal(ctx, s.db, id)
 }

@@ -26,6 +26,8 @@ const (
 	hdtsAdmin              // a superuser or a system admin of hdts
 	hdtsStaff              // a superuser or a staff user with an active hdts assignment
 	keyOnly                // an X-API-Key with the route's scope
+	ttsAdmin               // a superuser or a system admin of tts
+	portalTier             // the superadmin portal session (portal.go)
 )
 
 // access describes who may call a route. A scope on a token tier means the
@@ -81,6 +83,12 @@ func (s *Server) authenticate(r *http.Request) (*httpx.Principal, *httpx.Problem
 		first = httpx.ErrNotAuthenticated
 	}
 	return nil, first
+}
+
+// Authenticate resolves the access token of a request like the token
+// tiers do; the HTML pages use it for their own access control.
+func (s *Server) Authenticate(r *http.Request) (*httpx.Principal, *httpx.Problem) {
+	return s.authenticate(r)
 }
 
 func bearerToken(r *http.Request) (string, bool) {
@@ -147,6 +155,9 @@ func (s *Server) authorize(r *http.Request, a access) (*httpx.Principal, *httpx.
 	if a.tier == public {
 		return nil, nil
 	}
+	if a.tier == portalTier {
+		return s.authorizePortal(r)
+	}
 	if a.scope != "" {
 		if raw := r.Header.Get("X-API-Key"); raw != "" {
 			return s.authorizeKey(r, raw, a.scope)
@@ -180,7 +191,7 @@ func (s *Server) authorize(r *http.Request, a access) (*httpx.Principal, *httpx.
 			return nil, httpx.ErrWrongUserType
 		}
 	case anyAccount:
-	case anyAdmin, superuser, hdtsAdmin, hdtsStaff:
+	case anyAdmin, superuser, hdtsAdmin, hdtsStaff, ttsAdmin:
 		if !p.IsStaff() {
 			return nil, httpx.ErrWrongUserType
 		}
@@ -201,6 +212,8 @@ func allowedTier(p *httpx.Principal, t tier) bool {
 		return p.IsSuperuser() || p.IsSystemAdmin("hdts")
 	case hdtsStaff:
 		return p.IsSuperuser() || p.HasSystem("hdts")
+	case ttsAdmin:
+		return p.IsSuperuser() || p.IsSystemAdmin("tts")
 	}
 	return true
 }

@@ -4,18 +4,21 @@ import "net/http"
 
 // Shorthands for the route table.
 var (
-	open         = access{tier: public}
-	staffOnly    = access{tier: staff}
-	anyAccess    = access{tier: anyAccount}
-	anyUserRead  = access{tier: anyAccount, scope: "users:read"}
-	anyAdminOnly = access{tier: anyAdmin}
+	open        = access{tier: public}
+	staffOnly   = access{tier: staff}
+	anyAccess   = access{tier: anyAccount}
+	anyUserRead = access{tier: anyAccount, scope: "users:read"}
+	adminAccess = access{tier: anyAdmin}
+	// Tiers of the user administration and TTS management routes.
+	adminOrUserKey = access{tier: anyAdmin, scope: "users:read"}
+	ttsAdminAccess = access{tier: ttsAdmin}
 )
 
 // routes lists every route authd serves with the access tier it requires.
 // This table is the one place a security review reads: a route missing here
 // does not exist. Paths respond with and without the trailing slash.
 func (s *Server) routes() []route {
-	a, ss := s.Accounts, s.Sessions
+	a, ss, e, pg := s.Accounts, s.Sessions, s.Employees, s.Pages
 	sec := s.Security
 	return []route{
 		// Staff sign-in (api-auth section 2).
@@ -93,38 +96,133 @@ func (s *Server) routes() []route {
 		{pattern: "DELETE /api/v1/keys/{id}/", access: access{tier: superuser}, handler: s.APIKeys.Revoke},
 		{pattern: "POST /api/v1/keys/{id}/rotate/", access: access{tier: superuser}, handler: s.APIKeys.Rotate},
 
+		// Superadmin portal JSON API (api-admin section 6). Login checks the
+		// origin like every sign-in; session answers its own 401 and 403.
+		{pattern: "POST /superadmin/api/login/", access: open, setsCookies: true, handler: s.Portal.Login},
+		{pattern: "GET /superadmin/api/session/", access: open, handler: s.Portal.Session},
+		{pattern: "POST /superadmin/api/logout/", access: portalAccess, handler: s.Portal.Logout},
+		{pattern: "GET /superadmin/api/users/", access: portalAccess, handler: s.Portal.ListUsers},
+		{pattern: "POST /superadmin/api/users/create/", access: portalAccess, handler: s.Portal.CreateUser},
+		{pattern: "POST /superadmin/api/users/bulk/", access: portalAccess, handler: s.Portal.Bulk},
+		{pattern: "POST /superadmin/api/users/import/", access: portalAccess, handler: s.Portal.ImportUsers},
+		{pattern: "GET /superadmin/api/users/export/", access: portalAccess, handler: s.Portal.ExportUsers},
+		{pattern: "GET /superadmin/api/users/{id}/", access: portalAccess, handler: s.Portal.GetUser},
+		{pattern: "PUT /superadmin/api/users/{id}/", access: portalAccess, handler: s.Portal.UpdateUser},
+		{pattern: "DELETE /superadmin/api/users/{id}/", access: portalAccess, handler: s.Portal.DeleteUser},
+		{pattern: "GET /superadmin/api/stats/", access: portalAccess, handler: s.Portal.Stats},
+		{pattern: "GET /superadmin/api/jobs/", access: portalAccess, handler: s.Portal.ListJobs},
+		{pattern: "POST /superadmin/api/jobs/{id}/retry/", access: portalAccess, handler: s.Portal.RetryJob},
+		{pattern: "GET /superadmin/api/keys/", access: portalAccess, handler: s.APIKeys.List},
+		{pattern: "POST /superadmin/api/keys/", access: portalAccess, handler: s.APIKeys.Create},
+		{pattern: "GET /superadmin/api/keys/{id}/", access: portalAccess, handler: s.APIKeys.Get},
+		{pattern: "PATCH /superadmin/api/keys/{id}/", access: portalAccess, handler: s.APIKeys.Update},
+		{pattern: "DELETE /superadmin/api/keys/{id}/", access: portalAccess, handler: s.APIKeys.Revoke},
+		{pattern: "POST /superadmin/api/keys/{id}/rotate/", access: portalAccess, handler: s.APIKeys.Rotate},
+
 		// Systems, roles and role assignments (api-admin sections 2 to 4).
 		{pattern: "GET /api/v1/systems/public/", access: open, handler: s.RBAC.PublicSystems},
-		{pattern: "GET /api/v1/systems/", access: anyAdminOnly, handler: s.RBAC.ListSystems},
+		{pattern: "GET /api/v1/systems/", access: adminAccess, handler: s.RBAC.ListSystems},
 		{pattern: "POST /api/v1/systems/", access: staffOnly, handler: s.RBAC.CreateSystem},
-		{pattern: "GET /api/v1/systems/{id}/", access: anyAdminOnly, handler: s.RBAC.GetSystem},
+		{pattern: "GET /api/v1/systems/{id}/", access: adminAccess, handler: s.RBAC.GetSystem},
 		{pattern: "PUT /api/v1/systems/{id}/", access: staffOnly, handler: s.RBAC.UpdateSystem},
 		{pattern: "PATCH /api/v1/systems/{id}/", access: staffOnly, handler: s.RBAC.UpdateSystem},
 		{pattern: "DELETE /api/v1/systems/{id}/", access: staffOnly, handler: s.RBAC.DeleteSystem},
-		{pattern: "GET /api/v1/roles/", access: anyAdminOnly, handler: s.RBAC.ListRoles},
-		{pattern: "POST /api/v1/roles/", access: anyAdminOnly, handler: s.RBAC.CreateRole},
-		{pattern: "GET /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.GetRole},
-		{pattern: "PUT /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateRole},
-		{pattern: "PATCH /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateRole},
-		{pattern: "DELETE /api/v1/roles/{id}/", access: anyAdminOnly, handler: s.RBAC.DeleteRole},
-		{pattern: "GET /api/v1/system-roles/user-system-roles/", access: anyAdminOnly, handler: s.RBAC.ListAssignments},
-		{pattern: "POST /api/v1/system-roles/user-system-roles/", access: anyAdminOnly, handler: s.RBAC.CreateAssignment},
-		{pattern: "GET /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.GetAssignment},
-		{pattern: "PUT /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
-		{pattern: "PATCH /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
-		{pattern: "DELETE /api/v1/system-roles/user-system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.DeleteAssignment},
-		{pattern: "GET /api/v1/system-roles/user-system-roles/system/{slug}/roles/", access: anyAdminOnly, handler: s.RBAC.SystemRoles},
-		{pattern: "GET /api/v1/system-roles/systems/{slug}/users/", access: anyAdminOnly, handler: s.RBAC.SystemUsers},
-		{pattern: "POST /api/v1/system-roles/user-system-roles/edit-settings/", access: anyAdminOnly, handler: s.RBAC.EditSettings},
-		{pattern: "GET /api/v1/system-roles/", access: anyAdminOnly, handler: s.RBAC.ListAssignments},
-		{pattern: "POST /api/v1/system-roles/", access: anyAdminOnly, handler: s.RBAC.CreateAssignment},
-		{pattern: "GET /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.GetAssignment},
-		{pattern: "PUT /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
-		{pattern: "PATCH /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.UpdateAssignment},
-		{pattern: "DELETE /api/v1/system-roles/{id}/", access: anyAdminOnly, handler: s.RBAC.DeleteAssignment},
-		{pattern: "GET /api/v1/system-roles/system/{slug}/roles/", access: anyAdminOnly, handler: s.RBAC.SystemRoles},
-		{pattern: "POST /api/v1/system-roles/invite/", access: anyAdminOnly, handler: s.Invitations.Invite},
-		{pattern: "POST /api/v1/system-roles/invite/resend/", access: anyAdminOnly, handler: s.Invitations.Resend},
+		{pattern: "GET /api/v1/roles/", access: adminAccess, handler: s.RBAC.ListRoles},
+		{pattern: "POST /api/v1/roles/", access: adminAccess, handler: s.RBAC.CreateRole},
+		{pattern: "GET /api/v1/roles/{id}/", access: adminAccess, handler: s.RBAC.GetRole},
+		{pattern: "PUT /api/v1/roles/{id}/", access: adminAccess, handler: s.RBAC.UpdateRole},
+		{pattern: "PATCH /api/v1/roles/{id}/", access: adminAccess, handler: s.RBAC.UpdateRole},
+		{pattern: "DELETE /api/v1/roles/{id}/", access: adminAccess, handler: s.RBAC.DeleteRole},
+		{pattern: "GET /api/v1/system-roles/user-system-roles/", access: adminAccess, handler: s.RBAC.ListAssignments},
+		{pattern: "POST /api/v1/system-roles/user-system-roles/", access: adminAccess, handler: s.RBAC.CreateAssignment},
+		{pattern: "GET /api/v1/system-roles/user-system-roles/{id}/", access: adminAccess, handler: s.RBAC.GetAssignment},
+		{pattern: "PUT /api/v1/system-roles/user-system-roles/{id}/", access: adminAccess, handler: s.RBAC.UpdateAssignment},
+		{pattern: "PATCH /api/v1/system-roles/user-system-roles/{id}/", access: adminAccess, handler: s.RBAC.UpdateAssignment},
+		{pattern: "DELETE /api/v1/system-roles/user-system-roles/{id}/", access: adminAccess, handler: s.RBAC.DeleteAssignment},
+		{pattern: "GET /api/v1/system-roles/user-system-roles/system/{slug}/roles/", access: adminAccess, handler: s.RBAC.SystemRoles},
+		{pattern: "GET /api/v1/system-roles/systems/{slug}/users/", access: adminAccess, handler: s.RBAC.SystemUsers},
+		{pattern: "POST /api/v1/system-roles/user-system-roles/edit-settings/", access: adminAccess, handler: s.RBAC.EditSettings},
+		{pattern: "GET /api/v1/system-roles/", access: adminAccess, handler: s.RBAC.ListAssignments},
+		{pattern: "POST /api/v1/system-roles/", access: adminAccess, handler: s.RBAC.CreateAssignment},
+		{pattern: "GET /api/v1/system-roles/{id}/", access: adminAccess, handler: s.RBAC.GetAssignment},
+		{pattern: "PUT /api/v1/system-roles/{id}/", access: adminAccess, handler: s.RBAC.UpdateAssignment},
+		{pattern: "PATCH /api/v1/system-roles/{id}/", access: adminAccess, handler: s.RBAC.UpdateAssignment},
+		{pattern: "DELETE /api/v1/system-roles/{id}/", access: adminAccess, handler: s.RBAC.DeleteAssignment},
+		{pattern: "GET /api/v1/system-roles/system/{slug}/roles/", access: adminAccess, handler: s.RBAC.SystemRoles},
+		{pattern: "POST /api/v1/system-roles/invite/", access: adminAccess, handler: s.Invitations.Invite},
+		{pattern: "POST /api/v1/system-roles/invite/resend/", access: adminAccess, handler: s.Invitations.Resend},
+
+		// Staff user administration (api-admin section 5).
+		{pattern: "GET /api/v1/users/list/", access: anyAccess, handler: s.UserAdmin.ListUsers},
+		{pattern: "GET /api/v1/users/agents/", access: anyAccess, handler: s.UserAdmin.ListUsers},
+		{pattern: "GET /api/v1/users/management/", access: anyAccess, handler: s.UserAdmin.ListUsers},
+		{pattern: "POST /api/v1/users/management/", access: staffOnly, handler: s.UserAdmin.CreateUser},
+		{pattern: "GET /api/v1/users/{id}/", access: adminOrUserKey, handler: s.UserAdmin.GetUser},
+		{pattern: "PUT /api/v1/users/{id}/", access: adminAccess, handler: s.UserAdmin.UpdateUser},
+		{pattern: "PATCH /api/v1/users/{id}/", access: adminAccess, handler: s.UserAdmin.UpdateUser},
+		{pattern: "DELETE /api/v1/users/{id}/", access: staffOnly, handler: s.UserAdmin.DeleteUser},
+		{pattern: "GET /api/v1/users/management/{id}/", access: adminOrUserKey, handler: s.UserAdmin.GetUser},
+		{pattern: "PUT /api/v1/users/management/{id}/", access: adminAccess, handler: s.UserAdmin.UpdateUser},
+		{pattern: "PATCH /api/v1/users/management/{id}/", access: adminAccess, handler: s.UserAdmin.UpdateUser},
+		{pattern: "DELETE /api/v1/users/management/{id}/", access: staffOnly, handler: s.UserAdmin.DeleteUser},
+		{pattern: "GET /api/v1/users/invite-agent/", access: staffOnly, handler: s.UserAdmin.InviteAgentForm},
+		{pattern: "POST /api/v1/users/invite-agent/", access: staffOnly, handler: s.UserAdmin.InviteAgent},
+		{pattern: "GET /api/v1/users/invite_agent/", access: staffOnly, handler: s.UserAdmin.InviteAgentForm},
+		{pattern: "POST /api/v1/users/invite_agent/", access: staffOnly, handler: s.UserAdmin.InviteAgent},
+		{pattern: "GET /api/v1/users/management/invite_agent/", access: staffOnly, handler: s.UserAdmin.InviteAgentForm},
+		{pattern: "POST /api/v1/users/management/invite_agent/", access: staffOnly, handler: s.UserAdmin.InviteAgent},
+
+		// TTS routes and internal lookups (api-integration sections 2 and 3).
+		{pattern: "GET /api/v1/tts/", access: open, handler: s.Integration.TTSRoot},
+		{pattern: "GET /api/v1/tts/round-robin/", access: access{tier: staff, scope: "assignments:read", legacyOpen: true}, handler: s.Integration.RoundRobin},
+		{pattern: "GET /api/v1/tts/user-info/{user_id}/", access: access{tier: staff, scope: "users:read", legacyOpen: true}, handler: s.Integration.UserInfo},
+		{pattern: "POST /api/v1/tts/users-info/", access: access{tier: staff, scope: "users:read", legacyOpen: true}, handler: s.Integration.UsersInfo},
+		{pattern: "GET /api/v1/tts/assign-agent-to-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentsOfTTS},
+		{pattern: "POST /api/v1/tts/assign-agent-to-role/", access: ttsAdminAccess, handler: s.Integration.AssignToTTSRole},
+		{pattern: "GET /api/v1/tts/assign-agent-to-role-form/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm},
+		{pattern: "GET /api/v1/tts/assign-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm},
+		{pattern: "GET /assign-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm},
+		{pattern: "GET /api/v1/tts/create-role/", access: staffOnly, handler: s.Integration.SystemRolesForAdmin},
+		{pattern: "POST /api/v1/tts/create-role/", access: staffOnly, handler: s.Integration.CreateRoleForAdmin},
+		{pattern: "PUT /api/v1/tts/update-assignment/{id}/", access: staffOnly, handler: s.Integration.UpdateTTSAssignment},
+		{pattern: "PATCH /api/v1/tts/update-assignment/{id}/", access: staffOnly, handler: s.Integration.UpdateTTSAssignment},
+		{pattern: "DELETE /api/v1/tts/update-assignment/{id}/", access: staffOnly, handler: s.Integration.DeleteTTSAssignment},
+		{pattern: "GET /api/v1/users/internal/{id}/", access: access{tier: keyOnly, scope: "users:read", legacyOpen: true}, handler: s.Integration.InternalUser},
+
+		// HDTS employees: registration, sign-in, profile, passwords, 2FA
+		// (api-employees sections 2 to 5). Staff tokens get 403 wrong_user_type.
+		{pattern: "POST /api/v1/hdts/employees/api/register/", access: open, setsCookies: true, handler: e.Register},
+		{pattern: "POST /api/v1/hdts/employees/api/login/", access: open, setsCookies: true, handler: e.Login},
+		{pattern: "POST /api/v1/hdts/employees/api/token/refresh/", access: open, setsCookies: true, handler: e.Refresh},
+		{pattern: "GET /api/v1/hdts/employees/api/me/", access: anyAccess, handler: ss.Me},
+		{pattern: "GET /api/v1/hdts/employees/api/profile/", access: access{tier: employee}, handler: e.GetProfile},
+		{pattern: "PATCH /api/v1/hdts/employees/api/profile/", access: access{tier: employee}, handler: e.UpdateProfile(false)},
+		{pattern: "PUT /api/v1/hdts/employees/api/profile/", access: access{tier: employee}, handler: e.UpdateProfile(true)},
+		{pattern: "POST /api/v1/hdts/employees/api/profile/change-password/", access: access{tier: employee}, setsCookies: true, handler: e.ChangePassword},
+		{pattern: "POST /api/v1/hdts/employees/api/password/forgot/", access: open, handler: e.ForgotPassword},
+		{pattern: "POST /api/v1/hdts/employees/api/password/reset/", access: open, handler: e.ResetPassword},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/enable/", access: access{tier: employee}, handler: e.Enable2FA},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/disable/", access: access{tier: employee}, handler: e.Disable2FA},
+		{pattern: "GET /api/v1/hdts/employees/api/2fa/status/", access: access{tier: employee}, handler: e.Status2FA},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/verify-otp/", access: open, setsCookies: true, handler: e.VerifyOTP},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/request-otp/", access: open, handler: e.RequestOTP},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/totp/setup/", access: access{tier: employee}, handler: e.SetupTOTP},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/totp/confirm/", access: access{tier: employee}, handler: e.ConfirmTOTP},
+		{pattern: "DELETE /api/v1/hdts/employees/api/2fa/totp/", access: access{tier: employee}, handler: e.RemoveTOTP},
+		{pattern: "POST /api/v1/hdts/employees/api/2fa/recovery-codes/", access: access{tier: employee}, handler: e.RecoveryCodes},
+
+		// HDTS user management and lookups (api-employees sections 6 and 7).
+		{pattern: "GET /api/v1/hdts/user-management/pending/api/", access: access{tier: hdtsStaff}, handler: e.Pending},
+		{pattern: "GET /api/v1/hdts/user-management/users/api/", access: access{tier: hdtsStaff}, handler: e.Users},
+		{pattern: "POST /api/v1/hdts/user-management/update-status/{id}/", access: access{tier: hdtsAdmin}, handler: e.UpdateStatus},
+		{pattern: "PATCH /api/v1/hdts/user-management/update-status/{id}/", access: access{tier: hdtsAdmin}, handler: e.UpdateStatus},
+		{pattern: "GET /api/v1/hdts/user-management/update-status/{id}/", access: open, handler: e.UpdateStatusNotAllowed},
+		{pattern: "PUT /api/v1/hdts/user-management/update-status/{id}/", access: open, handler: e.UpdateStatusNotAllowed},
+		{pattern: "DELETE /api/v1/hdts/user-management/update-status/{id}/", access: open, handler: e.UpdateStatusNotAllowed},
+		{pattern: "GET /api/v1/hdts/employees/internal/{id}/", access: access{tier: keyOnly, scope: "employees:read", legacyOpen: true}, handler: e.Internal},
+		{pattern: "GET /api/v1/hdts/users/{id}/", access: access{tier: staff, scope: "users:read"}, handler: e.HDTSUser},
+		{pattern: "GET /api/v1/hdts/", access: open, handler: e.Root},
+		{pattern: "GET /api/v1/hdts/employees/", access: open, handler: e.EmployeesRoot},
 
 		// Link maps, health, the API description, uploaded pictures (section 10).
 		{pattern: "GET /api/", access: open, handler: s.apiRoot},
@@ -138,6 +236,39 @@ func (s *Server) routes() []route {
 		{pattern: "GET /docs/", access: open, handler: s.docs},
 		{pattern: "GET /media/profile_pics/{file...}", access: open, handler: s.Media.Handler().ServeHTTP},
 		{pattern: "GET /admin/{rest...}", access: open, page: true, handler: redirectTo("/superadmin/")},
+
+		// Browser pages (pages.md). Each page applies its own access rule
+		// (internal/web): it redirects to a sign-in page or renders the 403
+		// page instead of answering 401/403 JSON.
+		{pattern: "GET /static/{path...}", access: open, page: true, handler: pg.ServeStatic},
+		{pattern: "GET /", access: open, page: true, handler: pg.Root},
+		{pattern: "GET /forgot-password/", access: open, page: true, handler: pg.ForgotPassword},
+		{pattern: "GET /employees/reset-password/", access: open, page: true, handler: pg.LegacyEmployeeReset},
+		{pattern: "GET /staff/login/", access: open, page: true, handler: pg.StaffLogin},
+		{pattern: "POST /staff/login/", access: open, page: true, setsCookies: true, handler: pg.StaffLoginSubmit},
+		{pattern: "GET /api/v1/users/login/ui/", access: open, page: true, handler: pg.StaffLogin},
+		{pattern: "POST /api/v1/users/login/ui/", access: open, page: true, setsCookies: true, handler: pg.StaffLoginSubmit},
+		{pattern: "POST /staff/request-otp/", access: open, page: true, handler: pg.StaffRequestOTP},
+		{pattern: "POST /api/v1/users/login/request-otp/", access: open, page: true, handler: pg.StaffRequestOTP},
+		{pattern: "GET /api/v1/users/welcome/", access: open, page: true, handler: pg.Welcome},
+		{pattern: "POST /api/v1/users/welcome/", access: open, page: true, handler: pg.WelcomeSubmit},
+		{pattern: "GET /staff/settings/profile/", access: open, page: true, handler: pg.StaffProfile},
+		{pattern: "POST /staff/settings/profile/", access: open, page: true, handler: pg.StaffProfileSubmit},
+		{pattern: "GET /staff/settings/security/", access: open, page: true, handler: pg.StaffSecurity},
+		{pattern: "GET /staff/password-change/", access: open, page: true, handler: pg.StaffPasswordChange},
+		{pattern: "GET /api/v1/users/password/change/ui/", access: open, page: true, handler: pg.StaffPasswordChange},
+		{pattern: "GET /api/v1/users/password/reset/", access: open, page: true, handler: pg.StaffReset},
+		{pattern: "GET /email/confirm/", access: open, page: true, handler: pg.EmailConfirm},
+		{pattern: "GET /login/", access: open, page: true, handler: pg.EmployeeLogin},
+		{pattern: "GET /verify-otp/", access: open, page: true, handler: pg.EmployeeVerifyOTP},
+		{pattern: "GET /register/", access: open, page: true, handler: pg.EmployeeRegister},
+		{pattern: "POST /register/", access: open, page: true, handler: pg.EmployeeRegisterSubmit},
+		{pattern: "GET /api/v1/hdts/register/", access: open, page: true, handler: pg.EmployeeRegister},
+		{pattern: "POST /api/v1/hdts/register/", access: open, page: true, handler: pg.EmployeeRegisterSubmit},
+		{pattern: "GET /reset-password/", access: open, page: true, handler: pg.EmployeeReset},
+		{pattern: "GET /profile-settings/", access: open, page: true, handler: pg.EmployeeProfile},
+		{pattern: "GET /change-password/", access: open, page: true, handler: pg.EmployeePasswordChange},
+		{pattern: "GET /security-settings/", access: open, page: true, handler: pg.EmployeeSecurity},
 	}
 }
 

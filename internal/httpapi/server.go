@@ -15,15 +15,20 @@ import (
 	"github.com/mapactive/authd/internal/audit"
 	"github.com/mapactive/authd/internal/captcha"
 	"github.com/mapactive/authd/internal/config"
+	"github.com/mapactive/authd/internal/employees"
 	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/integration"
 	"github.com/mapactive/authd/internal/invitations"
 	"github.com/mapactive/authd/internal/media"
+	"github.com/mapactive/authd/internal/portal"
 	"github.com/mapactive/authd/internal/rbac"
 	"github.com/mapactive/authd/internal/requestinfo"
 	"github.com/mapactive/authd/internal/securityapi"
 	"github.com/mapactive/authd/internal/sessions"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/tokens"
+	"github.com/mapactive/authd/internal/useradmin"
+	"github.com/mapactive/authd/internal/web"
 )
 
 // Deps are the services and handlers the server routes to.
@@ -41,9 +46,16 @@ type Deps struct {
 	Accounts *accounts.Handlers
 	Sessions *sessions.Handlers
 	APIKeys  *apikeys.Handlers
+	Portal   *portal.Handlers
 
 	RBAC        *rbac.Handlers
 	Invitations *invitations.Handlers
+	UserAdmin   *useradmin.Handlers
+	Integration *integration.Handlers
+
+	Employees *employees.Handlers // the /api/v1/hdts/ routes
+
+	Pages *web.Pages // the HTML pages and static assets
 
 	Security    *accounts.SecurityHandlers // staff 2FA and password routes
 	Captcha     *captcha.Handlers          // the CAPTCHA routes
@@ -167,8 +179,12 @@ func (p *headerProbe) WriteHeader(status int)      { p.status = status }
 
 // notFound answers an unknown path: JSON under /api/, a page elsewhere.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" || isPortalAPI(r.URL.Path) {
 		httpx.WriteProblem(w, httpx.ErrNotFound)
+		return
+	}
+	if s.Pages != nil {
+		s.Pages.NotFound(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -125,19 +125,19 @@ func (s *Service) Invite(ctx context.Context, tx bun.Tx, actor *outbox.Actor, sc
 func (s *Service) grantExisting(ctx context.Context, tx bun.Tx, actor *outbox.Actor, u *model.User, res *Result) (*Result, error) {
 	res.User = u
 	if res.Role == nil {
-		return nil, httpx.Conflict(MsgEmailRegistered)
+		return nil, rbac.Error(http.StatusConflict, MsgEmailRegistered)
 	}
 	current, err := rbac.ListAssignments(ctx, tx, rbac.AssignmentFilter{Scope: rbac.Scope{All: true}, UserID: u.ID, SystemID: res.System.ID})
 	if err != nil {
 		return nil, err
 	}
 	if len(current) > 0 {
-		return nil, httpx.Conflict(fmt.Sprintf("User %s already has the role '%s' in the %s system. To change their role, "+
+		return nil, rbac.Error(http.StatusConflict, fmt.Sprintf("User %s already has the role '%s' in the %s system. To change their role, "+
 			"please update their existing assignment instead of creating a new invitation.", u.Email, current[0].Role.Name, res.System.Name))
 	}
 	res.Assignment, err = s.rbac.Assign(ctx, tx, actor, u, res.System, res.Role, true, nil)
 	if errors.Is(err, rbac.ErrDuplicateAssignment) {
-		return nil, httpx.Conflict(MsgEmailRegistered)
+		return nil, rbac.Error(http.StatusConflict, MsgEmailRegistered)
 	}
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func (s *Service) createAccount(ctx context.Context, tx bun.Tx, actor *outbox.Ac
 		if fields, ok := problem.Body.(httpx.FieldErrors); ok {
 			switch {
 			case fields.Has("email"):
-				return nil, httpx.Conflict(MsgEmailRegistered)
+				return nil, rbac.Error(http.StatusConflict, MsgEmailRegistered)
 			case fields.Has("phone_number"):
 				return nil, httpx.BadRequest(httpx.FieldErrors{"phone_number": {MsgPhoneTaken}})
 			}

@@ -11,29 +11,24 @@ import (
 
 // The methods below are the only place rbac records sync messages and
 // domain events. Roles carry their System and assignments their User,
-// System and Role, because the payloads name them.
+// System and Role when loaded; the outbox reads missing ones in tx.
 
-// TODO: record through outbox.RoleSaved once the outbox provides it.
 func (s *Service) roleSaved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.Role) error {
-	return nil
+	return s.outbox.RoleSaved(ctx, tx, actor, before, after)
 }
 
-// TODO: record through outbox.RoleDeleted once the outbox provides it.
 func (s *Service) roleDeleted(ctx context.Context, tx bun.Tx, actor *outbox.Actor, r *model.Role) error {
-	return nil
+	return s.outbox.RoleDeleted(ctx, tx, actor, r)
 }
 
-// TODO: record through outbox.AssignmentSaved once the outbox provides it.
 func (s *Service) assignmentSaved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.Assignment) error {
-	return nil
+	return s.outbox.AssignmentSaved(ctx, tx, actor, before, after)
 }
 
-// TODO: record through outbox.AssignmentDeleted once the outbox provides it.
 func (s *Service) assignmentDeleted(ctx context.Context, tx bun.Tx, actor *outbox.Actor, a *model.Assignment) error {
-	return nil
+	return s.outbox.AssignmentDeleted(ctx, tx, actor, a)
 }
 
-// TODO: record through outbox.SystemDeleted once the outbox provides it.
 func (s *Service) systemDeleted(ctx context.Context, tx bun.Tx, actor *outbox.Actor, sys *model.System) error {
-	return nil
+	return s.outbox.SystemDeleted(ctx, tx, actor, sys)
 }

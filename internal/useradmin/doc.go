@@ -1,0 +1,15 @@
+// Package useradmin serves the staff user administration routes: the user
+// lists, reading, changing and deleting one user, creating users as a
+// superuser, and giving existing users a role (invite-agent).
+//
+// Who sees whom follows the caller's admin scope (rbac.Scope): a superuser
+// sees everyone; a system admin sees users with an assignment in a system
+// it administers; users outside the scope are answered as unknown. A system
+// admin may change the admin fields of users in its scope, except
+// superusers and users who hold an Admin assignment in one of its systems.
+//
+// DeleteUser and SetActive are the one implementation of deleting and
+// deactivating a staff user: every route and tool that does either calls
+// them, so tokens are revoked, files removed and sync messages recorded the
+// same way everywhere.
+package useradmin
