@@ -220,14 +220,14 @@ func TestAssignmentRules(t *testing.T) {
 		}
 		super.Do("DELETE", adminPath, nil).Expect(t, http.StatusNoContent)
 
-		list := ttsAdmin.Get(base + "?system=tts&user=" + fmt.Sprint(w.Agent.ID)).Expect(t, http.StatusOK)
+		list := ttsAdmin.Get(base+"?system=tts&user="+fmt.Sprint(w.Agent.ID)).Expect(t, http.StatusOK)
 		var entries []map[string]any
 		decode(t, list.Body, &entries)
 		if len(entries) != 1 || entries[0]["id"] != float64(w.Agent.ID) || entries[0]["assignment_id"] != float64(w.AgentTTS.ID) ||
 			entries[0]["assignment_is_active"] != false || entries[0]["role"] != "Budget Manager" {
 			t.Errorf("filtered list %s", list.Body)
 		}
-		outside := hdtsAdmin.Get(base + "?system=tts").Expect(t, http.StatusOK)
+		outside := hdtsAdmin.Get(base+"?system=tts").Expect(t, http.StatusOK)
 		if string(outside.Body) != "[]\n" {
 			t.Errorf("hdts admin sees tts assignments: %s", outside.Body)
 		}

@@ -244,4 +244,3 @@ func nullIfEmpty(s string) any {
 	}
 	return s
 }
-
