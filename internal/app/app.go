@@ -23,6 +23,8 @@ import (
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/integration"
 	"github.com/mapactive/authd/internal/invitations"
+	"github.com/mapactive/authd/internal/jobs"
+	"github.com/mapactive/authd/internal/mail"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
@@ -60,6 +62,8 @@ type App struct {
 	Tokens    *tokens.Service
 	Media     *media.Store
 	Outbox    *outbox.Outbox
+	Jobs      *jobs.System // background jobs: e-mail, sync messages, events, purges
+	Mail      mail.Sender
 	Cookies   httpx.Cookies
 	Accounts  *accounts.Service
 	Throttle  *throttle.Service
@@ -104,7 +108,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("the database is not migrated (run authd migrate): %w", err)
 	}
+	if err := a.buildJobs(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.build(installedAt)
+	a.registerPurges()
 	return a, nil
 }
 
@@ -147,8 +156,10 @@ func (a *App) build(installedAt time.Time) {
 	a.RBAC = rbac.NewService(rbac.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger, Outbox: a.Outbox})
 	a.Invites = invitations.NewService(invitations.Deps{Config: cfg, Now: a.Now, Accounts: a.Accounts, RBAC: a.RBAC, Outbox: a.Outbox})
 	a.Portal = portal.NewHandlers(portal.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts,
-		Hasher: a.Hasher, Policy: a.Policy, Tokens: a.Tokens, Outbox: a.Outbox, RBAC: a.RBAC, Media: a.Media,
-		Invitations: a.Invites, CSRF: csrf.New(a.Keyring, cfg.CSRFCookieSecure)})
+		Hasher: a.Hasher, Policy: a.Policy, Tokens: a.Tokens, Outbox: a.Outbox, Invitations: a.Invites,
+		CSRF: csrf.New(a.Keyring, cfg.CSRFCookieSecure),
+		UserAdmin: useradmin.NewService(useradmin.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts,
+			RBAC: a.RBAC, Invitations: a.Invites, Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox})})
 	accountHandlers := accounts.NewHandlers(a.Accounts, a.Cookies)
 	securityHandlers := accounts.NewSecurityHandlers(accountHandlers, a.MFA, a.Throttle)
 	a.Pages = web.MustNew(web.Deps{Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,

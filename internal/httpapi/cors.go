@@ -96,7 +96,7 @@ func (s *Server) checkOrigin(r *http.Request, setsCookies bool) *httpx.Problem {
 }
 
 func hasAuthCookie(r *http.Request) bool {
-	for _, name := range []string{httpx.AccessCookie, httpx.RefreshCookie} {
+	for _, name := range []string{httpx.AccessCookie, httpx.RefreshCookie, httpx.AdminCookie} {
 		if c, err := r.Cookie(name); err == nil && c.Value != "" {
 			return true
 		}

@@ -179,9 +179,9 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/tts/users-info/", access: access{tier: staff, scope: "users:read", legacyOpen: true}, handler: s.Integration.UsersInfo},
 		{pattern: "GET /api/v1/tts/assign-agent-to-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentsOfTTS},
 		{pattern: "POST /api/v1/tts/assign-agent-to-role/", access: ttsAdminAccess, handler: s.Integration.AssignToTTSRole},
-		{pattern: "GET /api/v1/tts/assign-agent-to-role-form/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm},
-		{pattern: "GET /api/v1/tts/assign-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm},
-		{pattern: "GET /assign-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm},
+		{pattern: "GET /api/v1/tts/assign-agent-to-role-form/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm, html: pg.AssignRole},
+		{pattern: "GET /api/v1/tts/assign-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm, html: pg.AssignRole},
+		{pattern: "GET /assign-role/", access: ttsAdminAccess, handler: s.Integration.AssignmentForm, html: pg.AssignRole},
 		{pattern: "GET /api/v1/tts/create-role/", access: staffOnly, handler: s.Integration.SystemRolesForAdmin},
 		{pattern: "POST /api/v1/tts/create-role/", access: staffOnly, handler: s.Integration.CreateRoleForAdmin},
 		{pattern: "PUT /api/v1/tts/update-assignment/{id}/", access: staffOnly, handler: s.Integration.UpdateTTSAssignment},
@@ -269,6 +269,13 @@ func (s *Server) routes() []route {
 		{pattern: "GET /profile-settings/", access: open, page: true, handler: pg.EmployeeProfile},
 		{pattern: "GET /change-password/", access: open, page: true, handler: pg.EmployeePasswordChange},
 		{pattern: "GET /security-settings/", access: open, page: true, handler: pg.EmployeeSecurity},
+		{pattern: "GET /staff/agent-management/", access: open, page: true, handler: pg.AgentManagement},
+		{pattern: "GET /staff/invite-agent/", access: open, page: true, handler: pg.InviteAgent},
+		{pattern: "GET /staff/role-management/", access: open, page: true, handler: pg.RoleManagement},
+		{pattern: "GET /api/v1/tts/role-management/", access: open, page: true, handler: pg.RoleManagement},
+		{pattern: "GET /api/v1/tts/manage-assignments/", access: open, page: true, handler: pg.ManageAssignments},
+		{pattern: "GET /api/v1/hdts/user-management/pending/", access: open, page: true, handler: pg.PendingRegistrations},
+		{pattern: "GET /staff/api-keys/", access: open, page: true, handler: pg.StaffAPIKeys},
 	}
 }
 

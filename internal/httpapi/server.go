@@ -91,6 +91,10 @@ type route struct {
 	access      access
 	setsCookies bool // the route signs in or refreshes, so the CSRF origin check applies even without cookies
 	page        bool // an HTML page or redirect, not part of the JSON API contract
+	// html is the page served instead of handler when the request does not
+	// ask for JSON (Accept), for paths that are both a page and a JSON route.
+	// The page applies its own access rule.
+	html http.HandlerFunc
 	handler     http.HandlerFunc
 }
 
@@ -133,6 +137,10 @@ func (s *Server) register(rt route) {
 // guard applies the CSRF origin check and the access tier of a route.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.html != nil && !acceptsJSON(r) {
+			rt.html(w, r)
+			return
+		}
 		if problem := s.checkOrigin(r, rt.setsCookies); problem != nil {
 			httpx.WriteProblem(w, problem)
 			return
@@ -147,6 +155,12 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		rt.handler(w, r)
 	})
+}
+
+// acceptsJSON reports whether the Accept header asks for JSON.
+func acceptsJSON(r *http.Request) bool {
+	accept := strings.ToLower(r.Header.Get("Accept"))
+	return strings.Contains(accept, "application/json") || strings.Contains(accept, "+json")
 }
 
 // dispatch routes a request and returns the API's JSON bodies for unknown

@@ -13,6 +13,8 @@ const (
 	RefreshCookie  = "refresh_token"
 	SelectedSystem = "selected_system"
 	CSRFCookie     = "csrftoken"
+	// AdminCookie holds the superadmin portal session id (Path /superadmin/).
+	AdminCookie = "authd_admin"
 )
 
 // Cookies writes and clears the authentication cookies with the configured
