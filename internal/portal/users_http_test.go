@@ -49,7 +49,7 @@ func TestPortalUserListFiltersAndPages(t *testing.T) {
 			"page=9":                          0,
 			"search=reyes&is_superuser=false": 1,
 		} {
-			got := c.Get("/superadmin/api/users/?" + query).Expect(t, http.StatusOK)
+			got := c.Get("/superadmin/api/users/?"+query).Expect(t, http.StatusOK)
 			if list, _ := got.Get("users").([]any); len(list) != want {
 				got.Errorf(t, "%s: %d users, want %d", query, len(list), want)
 			}
@@ -58,7 +58,7 @@ func TestPortalUserListFiltersAndPages(t *testing.T) {
 			t.Errorf("per_page above 100 not capped")
 		}
 		for _, bad := range []string{"status=Done", "is_active=yes", "page=0", "page=x", "per_page=-1", "search=a%00b"} {
-			c.Get("/superadmin/api/users/?" + bad).Expect(t, http.StatusBadRequest)
+			c.Get("/superadmin/api/users/?"+bad).Expect(t, http.StatusBadRequest)
 		}
 	})
 }
@@ -225,7 +225,7 @@ func TestPortalUserEditAndDelete(t *testing.T) {
 			detail.Errorf(t, "wrong detail body")
 		}
 		for _, bad := range []string{"0", "abc", "999999"} {
-			missing := c.Get("/superadmin/api/users/" + bad + "/").Expect(t, http.StatusNotFound)
+			missing := c.Get("/superadmin/api/users/"+bad+"/").Expect(t, http.StatusNotFound)
 			if missing.String("error") != "User not found" {
 				missing.Errorf(t, "wrong 404 body")
 			}
