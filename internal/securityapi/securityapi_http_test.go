@@ -129,11 +129,11 @@ func TestAuditQueryForSuperusers(t *testing.T) {
 		if len(results) != 1 || results[0].(map[string]any)["details"].(map[string]any)["reason"] != "unknown_account" {
 			ghost.Errorf(t, "failure for an unknown e-mail")
 		}
-		mine := root.Get("/api/v1/audit/?subject_type=staff&subject_id=" + strconv.FormatInt(user.ID, 10) + "&event=login.succeeded,login.failed&page_size=1").Expect(t, http.StatusOK)
+		mine := root.Get("/api/v1/audit/?subject_type=staff&subject_id="+strconv.FormatInt(user.ID, 10)+"&event=login.succeeded,login.failed&page_size=1").Expect(t, http.StatusOK)
 		if mine.Get("count") != float64(2) || len(mine.Get("results").([]any)) != 1 {
 			mine.Errorf(t, "subject filter with paging")
 		}
-		second := root.Get("/api/v1/audit/?subject_type=staff&subject_id=" + strconv.FormatInt(user.ID, 10) + "&event=login.succeeded,login.failed&page_size=1&page=2").Expect(t, http.StatusOK)
+		second := root.Get("/api/v1/audit/?subject_type=staff&subject_id="+strconv.FormatInt(user.ID, 10)+"&event=login.succeeded,login.failed&page_size=1&page=2").Expect(t, http.StatusOK)
 		if second.Get("results").([]any)[0].(map[string]any)["id"] == mine.Get("results").([]any)[0].(map[string]any)["id"] {
 			second.Errorf(t, "page 2 repeats page 1")
 		}
