@@ -39,7 +39,7 @@ func newRootCommand() *cobra.Command {
 		RunE:          runServe,
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newCheckConfigCommand(), newSeedCommand(),
-		newCreateSuperuserCommand(), newUserCommand(), newVersionCommand())
+		newCreateSuperuserCommand(), newUserCommand(), newEmployeeCommand(), newVersionCommand())
 	return root
 }
 
