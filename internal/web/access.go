@@ -22,6 +22,7 @@ const (
 	anyAdmin        // a superuser or the admin of at least one system
 	ttsAdmin        // a superuser or an admin of tts
 	hdtsAdmin       // a superuser or an admin of hdts; refused with the 403 page
+	superuser       // a superuser
 )
 
 // errNoPrincipal reports a page request without a usable token, after the
@@ -132,6 +133,8 @@ func hasRight(who *httpx.Principal, need right) bool {
 		return who.IsSuperuser() || who.IsSystemAdmin("tts")
 	case hdtsAdmin:
 		return who.IsSuperuser() || who.IsSystemAdmin("hdts")
+	case superuser:
+		return who.IsSuperuser()
 	}
 	return true
 }

@@ -16,6 +16,7 @@ var flashes = map[string]toast{
 	"otp-requested":   {"info", "If the account exists and has two-factor authentication enabled, a code has been sent."},
 	"signed-out":      {"info", "You have been signed out."},
 	"session-expired": {"warning", "Your session has ended. Please sign in again."},
+	"registered":      {"success", "Your account has been created. An administrator will review it; you can sign in once it is approved."},
 }
 
 // setFlash makes the next page the browser renders show a notice.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/config"
+	"github.com/mapactive/authd/internal/employees"
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/mfa"
@@ -61,11 +62,11 @@ type Deps struct {
 	// VerifyOTP is the JSON handler of POST /api/v1/users/login/verify-otp/.
 	// The sign-in form's second step runs it in-process, so the form and
 	// the API apply the same second-factor rules.
-	VerifyOTP http.HandlerFunc  // optional
-	MFA       *mfa.Service      // optional: the /staff/request-otp/ form sends no code without it
-	Captcha   CaptchaStatus     // optional
-	Employees EmployeeRegistrar // optional
-	Portal    PortalSessions    // optional
+	VerifyOTP http.HandlerFunc   // optional
+	MFA       *mfa.Service       // optional: the /staff/request-otp/ form sends no code without it
+	Captcha   CaptchaStatus      // optional
+	Employees *employees.Service // optional: the registration form needs it
+	Portal    PortalSessions     // optional
 }
 
 // Pages serves every HTML page and the static assets.

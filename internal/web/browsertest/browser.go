@@ -38,7 +38,8 @@ type Browser struct {
 	T      *testing.T
 	Server *apptest.Server
 	ctx    context.Context
-	shots  string
+	shots  string // the test's artifact folder
+	label  string // prefix of this browser's screenshot files
 	step   int
 
 	mu       sync.Mutex
@@ -50,8 +51,15 @@ type Browser struct {
 // violation seen meanwhile fails the test.
 func Start(t *testing.T, s *apptest.Server) *Browser {
 	t.Helper()
+	return StartAs(t, s, "browser")
+}
+
+// StartAs is Start for tests with several browsers (several people): label
+// prefixes this browser's screenshot files.
+func StartAs(t *testing.T, s *apptest.Server, label string) *Browser {
+	t.Helper()
 	path := testenv.Require(t, testenv.Chromium, "Chromium")
-	b := &Browser{T: t, Server: s, shots: artifactDir(t)}
+	b := &Browser{T: t, Server: s, shots: artifactDir(t, label), label: label}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -116,17 +124,21 @@ func (b *Browser) checkProblems() {
 	}
 }
 
-// artifactDir returns the screenshot folder of a test, emptied.
-func artifactDir(t *testing.T) string {
+// artifactDir returns the screenshot folder of a test, without the files
+// an earlier run left for the same browser label.
+func artifactDir(t *testing.T, label string) string {
 	root := os.Getenv("AUTHD_TEST_ARTIFACTS")
 	if root == "" {
 		root = filepath.Join(moduleRoot(), "test-artifacts")
 	}
 	name := regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_")
 	dir := filepath.Join(root, "browser", name)
-	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("create artifact folder: %v", err)
+	}
+	stale, _ := filepath.Glob(filepath.Join(dir, label+"-*.png"))
+	for _, f := range stale {
+		os.Remove(f)
 	}
 	return dir
 }
@@ -274,7 +286,7 @@ func (b *Browser) Shot(name string) {
 		return
 	}
 	b.step++
-	file := filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", b.step, regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(name, "-")))
+	file := filepath.Join(b.shots, fmt.Sprintf("%s-%02d-%s.png", b.label, b.step, regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(name, "-")))
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		b.T.Logf("write screenshot: %v", err)
 	}
