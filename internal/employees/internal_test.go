@@ -63,7 +63,7 @@ func TestHDTSUserLookup(t *testing.T) {
 			res.Errorf(t, "hdts user lookup")
 		}
 		for _, id := range []string{fmt.Sprint(outsider.ID), "424242", "x"} {
-			missing := caller.Get("/api/v1/hdts/users/" + id + "/").Expect(t, http.StatusNotFound)
+			missing := caller.Get("/api/v1/hdts/users/"+id+"/").Expect(t, http.StatusNotFound)
 			if missing.String("error") != "User not found in HDTS" {
 				missing.Errorf(t, "id %s", id)
 			}
