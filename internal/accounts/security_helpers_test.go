@@ -10,6 +10,9 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/uptrace/bun"
+
+	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/apptest"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/secrets"
@@ -47,6 +50,20 @@ func emailCode(t *testing.T, s *apptest.Server, userID int64) string {
 	}
 	t.Fatalf("the stored e-mail code of user %d matches no 6-digit code", userID)
 	return ""
+}
+
+// createBenchUser makes an approved staff user with testPassword for a
+// benchmark.
+func createBenchUser(b *testing.B, s *apptest.Server, email string) {
+	b.Helper()
+	n := &accounts.NewUser{Email: email, Password: testPassword, Status: model.StatusApproved, IsActive: true}
+	err := s.App.DB.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := s.App.Accounts.CreateUser(ctx, tx, n, nil)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 // totpAt returns the authenticator code of secret at instant at.
