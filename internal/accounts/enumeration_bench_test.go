@@ -10,7 +10,7 @@ import (
 	"github.com/mapactive/authd/internal/storage"
 )
 
-// BenchmarkSignInFailureLatency measures /token/ answers for an unknown
+// BenchmarkSignInFailureLatency measures /token/ responses for an unknown
 // e-mail and for a wrong password of an existing account at the default
 // argon2id parameters (19456 KiB, 2 iterations, 1 lane), interleaving the
 // two kinds so machine load affects both alike. It reports percentiles
