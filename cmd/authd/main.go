@@ -39,7 +39,7 @@ func newRootCommand() *cobra.Command {
 		RunE:          runServe,
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newCheckConfigCommand(), newSeedCommand(),
-		newCreateSuperuserCommand(), newUserCommand(), newEmployeeCommand(), newVersionCommand())
+		newCreateSuperuserCommand(), newUserCommand(), newAPIKeyCommand(), newEmployeeCommand(), newVersionCommand())
 	return root
 }
 
