@@ -92,6 +92,7 @@ type Row struct {
 	Request func(f Fresh) (path string, body any)
 	Want    map[string]int
 	Default func(caller string) int
+	Header  []string // header pairs ("Name", "value", ...) sent with the request
 }
 
 // Fixed returns a Request that always sends path and body.
@@ -132,10 +133,10 @@ func RunMatrix(t *testing.T, w *World, rows []Row) {
 			path, body := row.Request(f)
 			var resp *apptest.Response
 			if body == nil {
-				resp = client.Do(row.Method, path, nil)
+				resp = client.Do(row.Method, path, nil, row.Header...)
 			} else {
 				b := apptest.JSON(body)
-				resp = client.Do(row.Method, path, &b)
+				resp = client.Do(row.Method, path, &b, row.Header...)
 			}
 			if resp.Status != want {
 				t.Errorf("%s as %s: %s %s = %d, want %d; body %s", row.Name, caller, row.Method, path, resp.Status, want, resp.Body)
