@@ -106,7 +106,7 @@ func TestCreateRoleTargets(t *testing.T) {
 		if viewed.String("error") != "You don't have permission to view roles in HDTS system" {
 			t.Errorf("selected_system cookie %s", viewed.Body)
 		}
-		roles := admin.Get(path + "?system=tts").Expect(t, http.StatusOK)
+		roles := admin.Get(path+"?system=tts").Expect(t, http.StatusOK)
 		if len(roles.Get("roles").([]any)) != 4 {
 			t.Errorf("roles %s", roles.Body)
 		}
@@ -114,7 +114,7 @@ func TestCreateRoleTargets(t *testing.T) {
 		if none.String("error") != "No system selected. Please select a system first." {
 			t.Errorf("no system %s", none.Body)
 		}
-		w.Client(t, w.Super).Get(path + "?system=nope").Expect(t, http.StatusNotFound)
+		w.Client(t, w.Super).Get(path+"?system=nope").Expect(t, http.StatusNotFound)
 		custom := &model.Role{}
 		if err := s.App.DB.NewSelect().Model(custom).Where("name = 'Escalations'").Scan(context.Background()); err != nil || !custom.IsCustom {
 			t.Errorf("created role is custom: %v (%v)", custom.IsCustom, err)

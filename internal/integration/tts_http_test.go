@@ -55,7 +55,7 @@ func TestRoundRobin(t *testing.T) {
 			t.Errorf("hdts coordinators %s", coordinators.Body)
 		}
 		for _, query := range []string{"role_name=Nobody", fmt.Sprintf("role_id=%d", w.HDTSCoordinator.ID), "role_id=987654"} {
-			if body := string(c.Get("/api/v1/tts/round-robin/?" + query).Expect(t, http.StatusOK).Body); body != "[]\n" {
+			if body := string(c.Get("/api/v1/tts/round-robin/?"+query).Expect(t, http.StatusOK).Body); body != "[]\n" {
 				t.Errorf("%s: %s, want []", query, body)
 			}
 		}
@@ -72,7 +72,7 @@ func TestRoundRobin(t *testing.T) {
 			"system=tts&role=":    "Both system and role parameters are required.",
 			"role_name=&system=x": "Both system and role parameters are required.",
 		} {
-			resp := c.Get("/api/v1/tts/round-robin/?" + query).Expect(t, http.StatusBadRequest)
+			resp := c.Get("/api/v1/tts/round-robin/?"+query).Expect(t, http.StatusBadRequest)
 			if resp.String("error") != message {
 				t.Errorf("%q: %s", query, resp.Body)
 			}
