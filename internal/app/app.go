@@ -25,6 +25,7 @@ import (
 	"github.com/mapactive/authd/internal/invitations"
 	"github.com/mapactive/authd/internal/jobs"
 	"github.com/mapactive/authd/internal/mail"
+	"github.com/mapactive/authd/internal/mailrequest"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
@@ -52,33 +53,36 @@ type Options struct {
 
 // App is a fully wired authd.
 type App struct {
-	Config    *config.Config
-	Logger    *slog.Logger
-	DB        *storage.DB
-	Now       func() time.Time
-	Keyring   *secrets.Keyring
-	Hasher    *passwords.Hasher
-	Policy    *passwords.Policy
-	Tokens    *tokens.Service
-	Media     *media.Store
-	Outbox    *outbox.Outbox
-	Jobs      *jobs.System // background jobs: e-mail, sync messages, events, purges
-	Mail      mail.Sender
-	Cookies   httpx.Cookies
-	Accounts  *accounts.Service
-	Throttle  *throttle.Service
-	Captcha   *captcha.Service
-	Sessions  *sessions.Handlers
-	Employees *employees.Service
-	MFA       *mfa.Service
-	APIKeys   *apikeys.Service
-	RBAC      *rbac.Service
-	Invites   *invitations.Service
-	Portal    *portal.Handlers
-	Pages     *web.Pages
-	Server    *httpapi.Server
-	ownsDB    bool
-	closeFunc []func()
+	Config  *config.Config
+	Logger  *slog.Logger
+	DB      *storage.DB
+	Now     func() time.Time
+	Keyring *secrets.Keyring
+	Hasher  *passwords.Hasher
+	Policy  *passwords.Policy
+	Tokens  *tokens.Service
+	Media   *media.Store
+	Outbox  *outbox.Outbox
+	Jobs    *jobs.System // background jobs: e-mail, sync messages, events, purges
+	// MailRequests runs the mail_request jobs: forgot-password and code
+	// requests whose response must not depend on the account.
+	MailRequests *mailrequest.Router
+	Mail         mail.Sender
+	Cookies      httpx.Cookies
+	Accounts     *accounts.Service
+	Throttle     *throttle.Service
+	Captcha      *captcha.Service
+	Sessions     *sessions.Handlers
+	Employees    *employees.Service
+	MFA          *mfa.Service
+	APIKeys      *apikeys.Service
+	RBAC         *rbac.Service
+	Invites      *invitations.Service
+	Portal       *portal.Handlers
+	Pages        *web.Pages
+	Server       *httpapi.Server
+	ownsDB       bool
+	closeFunc    []func()
 }
 
 // New builds an App.
@@ -108,6 +112,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("the database is not migrated (run authd migrate): %w", err)
 	}
+	a.MailRequests = mailrequest.NewRouter(a.Logger)
 	if err := a.buildJobs(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -151,8 +156,7 @@ func (a *App) build(installedAt time.Time) {
 	})
 	a.Sessions.SetEmployees(a.Employees)
 	a.Accounts.SetSecondFactor(accounts.NewSecondFactor(a.MFA))
-	a.APIKeys = apikeys.NewService(apikeys.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger,
-		Limiter: throttle.NewService(throttle.NewLimits(cfg), a.Now)})
+	a.APIKeys = apikeys.NewService(apikeys.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger, Limiter: a.Throttle})
 	a.RBAC = rbac.NewService(rbac.Deps{DB: a.DB, Now: a.Now, Logger: a.Logger, Outbox: a.Outbox})
 	a.Invites = invitations.NewService(invitations.Deps{Config: cfg, Now: a.Now, Accounts: a.Accounts, RBAC: a.RBAC, Outbox: a.Outbox})
 	a.Portal = portal.NewHandlers(portal.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts,
@@ -162,10 +166,12 @@ func (a *App) build(installedAt time.Time) {
 			RBAC: a.RBAC, Invitations: a.Invites, Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox})})
 	accountHandlers := accounts.NewHandlers(a.Accounts, a.Cookies)
 	securityHandlers := accounts.NewSecurityHandlers(accountHandlers, a.MFA, a.Throttle)
+	a.MailRequests.Handle(mailrequest.StaffPasswordReset, securityHandlers.ProcessResetRequest)
+	securityHandlers.SetResetRequests(mailrequest.Requester{Queue: mailrequest.NewQueue(a.DB, a.Jobs.Client), Purpose: mailrequest.StaffPasswordReset})
 	a.Pages = web.MustNew(web.Deps{Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
 		Cookies: a.Cookies, Accounts: a.Accounts, Media: a.Media, LoadSubject: a.Sessions.LoadSubject,
 		FormTokens: csrf.New(a.Keyring, cfg.CSRFCookieSecure), SessionsAPI: "/api/v1/sessions/",
-		VerifyOTP: securityHandlers.VerifyOTP, MFA: a.MFA, Captcha: signInGuard, Employees: a.Employees})
+		VerifyOTP: securityHandlers.VerifyOTP, MFA: a.MFA, Captcha: signInGuard, Employees: a.Employees, Portal: a.Portal})
 	userAdmin := useradmin.NewHandlers(useradmin.NewService(useradmin.Deps{
 		Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts, RBAC: a.RBAC, Invitations: a.Invites,
 		Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox,
@@ -173,7 +179,7 @@ func (a *App) build(installedAt time.Time) {
 	integrationHandlers := integration.NewHandlers(integration.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Media: a.Media, RBAC: a.RBAC})
 	a.Server = httpapi.New(httpapi.Deps{
 		Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
-		Subjects: subjects{db: a.DB}, Keys: a.APIKeys, Media: a.Media, OpenAPI: api.OpenAPI,
+		Subjects: subjects{db: a.DB}, Keys: a.APIKeys, OpenAccess: a.APIKeys, Media: a.Media, OpenAPI: api.OpenAPI,
 		Accounts: accountHandlers, Sessions: a.Sessions,
 		Security:    securityHandlers,
 		Captcha:     captcha.NewHandlers(a.Captcha, a.DB, a.Throttle, signInGuard),

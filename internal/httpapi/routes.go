@@ -276,6 +276,17 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/tts/manage-assignments/", access: open, page: true, handler: pg.ManageAssignments},
 		{pattern: "GET /api/v1/hdts/user-management/pending/", access: open, page: true, handler: pg.PendingRegistrations},
 		{pattern: "GET /staff/api-keys/", access: open, page: true, handler: pg.StaffAPIKeys},
+		{pattern: "GET /superadmin/login/", access: open, page: true, handler: pg.PortalLogin},
+		{pattern: "POST /superadmin/login/", access: open, page: true, setsCookies: true, handler: pg.PortalLoginSubmit},
+		{pattern: "GET /superadmin/logout/", access: open, page: true, handler: pg.PortalLogout},
+		{pattern: "POST /superadmin/logout/", access: open, page: true, handler: pg.PortalLogout},
+		{pattern: "GET /superadmin/", access: open, page: true, handler: pg.PortalDashboard},
+		{pattern: "GET /superadmin/users/", access: open, page: true, handler: pg.PortalUsers},
+		{pattern: "GET /superadmin/users/create/", access: open, page: true, handler: pg.PortalCreateUser},
+		{pattern: "GET /superadmin/users/{id}/edit/", access: open, page: true, handler: pg.PortalEditUser},
+		{pattern: "GET /superadmin/users/import/", access: open, page: true, handler: pg.PortalImport},
+		{pattern: "GET /superadmin/api-keys/", access: open, page: true, handler: pg.PortalAPIKeys},
+		{pattern: "GET /superadmin/jobs/", access: open, page: true, handler: pg.PortalJobs},
 	}
 }
 

@@ -43,6 +43,10 @@ type Deps struct {
 	Media    *media.Store
 	OpenAPI  []byte // the OpenAPI document in YAML
 
+	// OpenAccess records the calls legacy open mode lets through; nil
+	// records every call.
+	OpenAccess OpenAccessRecorder
+
 	Accounts *accounts.Handlers
 	Sessions *sessions.Handlers
 	APIKeys  *apikeys.Handlers
@@ -210,6 +214,10 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // recordOpenAccess writes the audit event of an unauthenticated call to an
 // internal route in legacy open mode.
 func (s *Server) recordOpenAccess(r *http.Request) {
+	if s.OpenAccess != nil {
+		s.OpenAccess.RecordOpenAccess(r.Context(), routeOf(r))
+		return
+	}
 	event := audit.Event{Name: "internal.open_access", Details: map[string]any{"path": r.URL.Path}}
 	if err := audit.Record(r.Context(), s.db, s.Now(), event); err != nil {
 		s.logger.Error("record open internal access", "error", err, "request_id", requestinfo.From(r.Context()).RequestID)

@@ -12,6 +12,7 @@ import (
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/mfa"
+	"github.com/mapactive/authd/internal/portal"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/tokens"
 )
@@ -66,7 +67,7 @@ type Deps struct {
 	MFA       *mfa.Service       // optional: the /staff/request-otp/ form sends no code without it
 	Captcha   CaptchaStatus      // optional
 	Employees *employees.Service // optional: the registration form needs it
-	Portal    PortalSessions     // optional
+	Portal    *portal.Handlers   // optional: the portal pages need it
 }
 
 // Pages serves every HTML page and the static assets.
