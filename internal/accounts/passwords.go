@@ -183,11 +183,10 @@ type ResetRequests interface {
 }
 
 // inlineResets resolves a forgot-password request inside the HTTP request
-// by calling ProcessResetRequest.
-//
-// NOTE: until the job system runs these as mail_request jobs, an existing
-// account makes the request do more work (a token and an e-mail row) than
-// an unknown one, which a client could time.
+// by calling ProcessResetRequest. It is the default until SetResetRequests
+// installs the mail_request queue, which the application always does.
+// Inline, an existing account makes the request do more work (a token and
+// an e-mail row) than an unknown one, which a client could time.
 type inlineResets struct{ sh *SecurityHandlers }
 
 func (i inlineResets) RequestReset(ctx context.Context, email string) error {
