@@ -43,6 +43,7 @@ func runServe(cmd *cobra.Command, args []string) error {
 	}
 	a.Logger.Info("authd is serving", "addr", listener.Addr().String(), "public_url", a.Config.PublicURL,
 		"env", a.Config.Env, "database", a.Config.Database.Driver)
+	go a.WarnLegacyOpen(ctx)
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	select {

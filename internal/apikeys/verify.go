@@ -24,15 +24,17 @@ var ErrInvalid = errors.New("invalid API key")
 // every request.
 const LastUsedInterval = time.Minute
 
-// Limiter throttles the client addresses that send invalid keys.
-// *throttle.Service implements it with the api_key_invalid bucket. Both
-// methods return a *throttle.LimitError when the address must get 429.
+// Limiter throttles the client addresses that send invalid keys, and the
+// audit events of open internal calls. *throttle.Service implements it.
+// Its methods return a *throttle.LimitError for an event over the limit.
 type Limiter interface {
 	// APIKeyBlocked rejects an address that sent too many invalid keys in
 	// the current window, before its key is looked up.
 	APIKeyBlocked(ctx context.Context, db bun.IDB, ip string) error
 	// APIKeyInvalid counts an invalid key sent from ip.
 	APIKeyInvalid(ctx context.Context, db bun.IDB, ip string) error
+	// Take counts one event of limit for key, for the open access events.
+	Take(ctx context.Context, db bun.IDB, limit throttle.Limit, key string) error
 }
 
 // dummyDigest is compared when no key has the sent prefix, so an unknown
