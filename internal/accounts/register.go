@@ -76,45 +76,75 @@ func ReadNewUser(in *httpx.Input) (*NewUser, httpx.FieldErrors) {
 	return n, f.Errors
 }
 
+// CheckNewUser adds the uniqueness and password policy errors of n to errs,
+// for each field that has no error yet. Django REST framework reports these
+// together with the format errors of the other fields, so registration runs
+// it even when ReadNewUser found problems.
+func (s *Service) CheckNewUser(ctx context.Context, db bun.IDB, n *NewUser, errs httpx.FieldErrors) error {
+	if n.Email != "" && !errs.Has("email") {
+		taken, err := db.NewSelect().Model((*model.User)(nil)).Where("email_normalized = ?", model.NormalizeEmail(n.Email)).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs.Add("email", MsgEmailTaken)
+		}
+	}
+	if n.Username != "" && !errs.Has("username") {
+		taken, err := db.NewSelect().Model((*model.User)(nil)).Where("username_normalized = ?", model.NormalizeUsername(n.Username)).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs.Add("username", MsgUsernameTaken)
+		}
+	}
+	if n.PhoneNumber != nil && !errs.Has("phone_number") {
+		taken, err := db.NewSelect().Model((*model.User)(nil)).Where("phone_number = ?", *n.PhoneNumber).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs.Add("phone_number", MsgPhoneTaken)
+		}
+	}
+	if n.Password == "" || errs.Has("password") {
+		return nil
+	}
+	username, err := s.usernameFor(ctx, db, n)
+	if err != nil {
+		return err
+	}
+	for _, message := range s.policy.Check(ctx, n.Password, username, n.Email) {
+		errs.Add("password", message)
+	}
+	return nil
+}
+
+// usernameFor returns the username a new user gets: the requested one, or
+// the e-mail local part made unique with a numeric suffix.
+func (s *Service) usernameFor(ctx context.Context, db bun.IDB, n *NewUser) (string, error) {
+	if n.Username != "" {
+		return n.Username, nil
+	}
+	local, _, _ := strings.Cut(n.Email, "@")
+	return identity.UniqueUsername(ctx, db, "users", local, 150)
+}
+
 // CreateUser validates uniqueness and the password policy, then inserts the
 // user with a generated company id in tx and records its sync messages and
 // audit event. Field errors come back as a 400 *httpx.Problem.
 func (s *Service) CreateUser(ctx context.Context, tx bun.Tx, n *NewUser, actor *outbox.Actor) (*model.User, error) {
 	errs := httpx.FieldErrors{}
-	if taken, err := tx.NewSelect().Model((*model.User)(nil)).Where("email_normalized = ?", model.NormalizeEmail(n.Email)).Exists(ctx); err != nil {
+	if err := s.CheckNewUser(ctx, tx, n, errs); err != nil {
 		return nil, err
-	} else if taken {
-		errs.Add("email", MsgEmailTaken)
-	}
-	if n.Username != "" {
-		if taken, err := tx.NewSelect().Model((*model.User)(nil)).Where("username_normalized = ?", model.NormalizeUsername(n.Username)).Exists(ctx); err != nil {
-			return nil, err
-		} else if taken {
-			errs.Add("username", MsgUsernameTaken)
-		}
-	}
-	if n.PhoneNumber != nil {
-		if taken, err := tx.NewSelect().Model((*model.User)(nil)).Where("phone_number = ?", *n.PhoneNumber).Exists(ctx); err != nil {
-			return nil, err
-		} else if taken {
-			errs.Add("phone_number", MsgPhoneTaken)
-		}
 	}
 	if !errs.Empty() {
 		return nil, httpx.BadRequest(errs)
 	}
-	username := n.Username
-	if username == "" {
-		local, _, _ := strings.Cut(n.Email, "@")
-		var err error
-		if username, err = identity.UniqueUsername(ctx, tx, "users", local, 150); err != nil {
-			return nil, err
-		}
-	}
-	if n.Password != "" {
-		if messages := s.policy.Check(ctx, n.Password, username, n.Email); len(messages) > 0 {
-			return nil, httpx.BadRequest(httpx.FieldErrors{"password": messages})
-		}
+	username, err := s.usernameFor(ctx, tx, n)
+	if err != nil {
+		return nil, err
 	}
 	hash, nfc := "", false
 	if n.Password == "" {
@@ -179,6 +209,10 @@ func (h *Handlers) Register(w http.ResponseWriter, r *http.Request) {
 	}
 	n, fieldErrors := ReadNewUser(in)
 	if !fieldErrors.Empty() {
+		if err := h.svc.CheckNewUser(r.Context(), h.svc.db, n, fieldErrors); err != nil {
+			httpx.ServerError(w, r, err)
+			return
+		}
 		httpx.JSON(w, http.StatusBadRequest, fieldErrors)
 		return
 	}
