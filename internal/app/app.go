@@ -161,7 +161,7 @@ func (a *App) build(installedAt time.Time) {
 	a.Invites = invitations.NewService(invitations.Deps{Config: cfg, Now: a.Now, Accounts: a.Accounts, RBAC: a.RBAC, Outbox: a.Outbox})
 	a.Portal = portal.NewHandlers(portal.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts,
 		Hasher: a.Hasher, Policy: a.Policy, Tokens: a.Tokens, Outbox: a.Outbox, Invitations: a.Invites,
-		CSRF: csrf.New(a.Keyring, cfg.CSRFCookieSecure),
+		CSRF: csrf.New(a.Keyring, cfg.CSRFCookieSecure), Jobs: jobs.NewHandlers(a.Jobs),
 		UserAdmin: useradmin.NewService(useradmin.Deps{Config: cfg, DB: a.DB, Now: a.Now, Logger: a.Logger, Accounts: a.Accounts,
 			RBAC: a.RBAC, Invitations: a.Invites, Tokens: a.Tokens, Media: a.Media, Outbox: a.Outbox})})
 	accountHandlers := accounts.NewHandlers(a.Accounts, a.Cookies)

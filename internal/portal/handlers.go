@@ -28,16 +28,9 @@ type Inviter interface {
 	SendInvitation(ctx context.Context, tx bun.Tx, actor *outbox.Actor, u *model.User, sys *model.System, role *model.Role) error
 }
 
-// Jobs lists and retries delivery jobs; *jobs.System implements it.
-type Jobs interface {
-	List(ctx context.Context, opts jobs.ListOptions) ([]jobs.Job, int, error)
-	Retry(ctx context.Context, id int64) error
-}
-
-// Deps are the dependencies of the portal. Invitations, Jobs and CSRF may
-// be nil: accounts are then created without an invitation e-mail, the jobs
-// routes return an empty list, and every unsafe request except login is
-// rejected with 403.
+// Deps are the dependencies of the portal. Invitations and CSRF may be
+// nil: accounts are then created without an invitation e-mail, and every
+// unsafe request except login is rejected with 403.
 type Deps struct {
 	Config      *config.Config
 	DB          *storage.DB
@@ -50,8 +43,9 @@ type Deps struct {
 	Outbox      *outbox.Outbox
 	UserAdmin   *useradmin.Service
 	Invitations Inviter
-	Jobs        Jobs
 	CSRF        CSRF
+	// Jobs serves the jobs routes of the portal.
+	Jobs *jobs.Handlers
 }
 
 // Handlers serves the portal's JSON routes.
@@ -87,8 +81,14 @@ func (h *Handlers) SetCSRF(c CSRF) {
 // SetInvitations installs the invitation sender.
 func (h *Handlers) SetInvitations(i Inviter) { h.Invitations = i }
 
-// SetJobs installs the job system behind the jobs routes.
-func (h *Handlers) SetJobs(j Jobs) { h.Jobs = j }
+// JobHandlers returns the handlers of the portal's jobs routes, those of
+// the jobs package.
+func (h *Handlers) JobHandlers() *jobs.Handlers {
+	if h == nil {
+		return nil
+	}
+	return h.Jobs
+}
 
 // caller returns the superuser of the request and its outbox actor.
 func caller(r *http.Request) (*model.User, *outbox.Actor) {

@@ -345,7 +345,7 @@ func TestPortalJobsAndKeys(t *testing.T) {
 		if _, ok := jobs.Get("jobs").([]any); !ok {
 			jobs.Errorf(t, "jobs is not a list")
 		}
-		c.Get("/superadmin/api/jobs/?state=done").Expect(t, http.StatusBadRequest)
+		c.Get("/superadmin/api/jobs/?state=finished").Expect(t, http.StatusBadRequest)
 		c.Post("/superadmin/api/jobs/999999/retry/", apptest.JSON(map[string]any{})).Expect(t, http.StatusNotFound)
 		c.Post("/superadmin/api/jobs/abc/retry/", apptest.JSON(map[string]any{})).Expect(t, http.StatusNotFound)
 
