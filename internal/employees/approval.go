@@ -27,9 +27,9 @@ var (
 )
 
 // Decide approves (approve true) or rejects a Pending employee on behalf of
-// an HDTS admin: it records who decided and when, e-mails the decision,
-// writes the sync message, event and audit record, and on rejection revokes
-// every family of the employee. It returns ErrNotFound or ErrNotPending.
+// an HDTS admin. It records who decided and when, e-mails the decision, and
+// writes the sync message, event and audit record. A rejection also revokes
+// every family of the employee. Refusals are ErrNotFound and ErrNotPending.
 func (s *Service) Decide(ctx context.Context, id int64, approve bool, admin *model.User) (*model.Employee, error) {
 	status, event, template := decisionOf(approve)
 	var after *model.Employee

@@ -15,8 +15,8 @@ import (
 	"github.com/mapactive/authd/internal/model"
 )
 
-// badBodies are malformed or hostile request bodies every JSON route must
-// answer with a 4xx.
+// badBodies are malformed or hostile request bodies that every JSON route
+// must reject with a 4xx.
 func badBodies() map[string]apptest.Body {
 	return map[string]apptest.Body{
 		"malformed JSON":     apptest.Raw("application/json", []byte(`{"email": "a@example.com",`)),
@@ -207,6 +207,32 @@ func TestRegistrationLimitPerAddress(t *testing.T) {
 		res := s.Client().Post(registerPath, apptest.JSON(map[string]any{"email": "three@example.com", "password": testPassword}))
 		if res.Expect(t, http.StatusTooManyRequests).String("code") != "throttled" || res.Header.Get("Retry-After") == "" {
 			res.Errorf(t, "the third registration must be throttled")
+		}
+	})
+}
+
+func TestConcurrentRegistrationsGetDistinctCompanyIDs(t *testing.T) {
+	apptest.EachDialect(t, manyRegistrations, func(t *testing.T, s *apptest.Server) {
+		const n = 8
+		results := make(chan *apptest.Response, n)
+		for i := 0; i < n; i++ {
+			go func(i int) {
+				body := map[string]any{"email": fmt.Sprintf("crowd%d@example.com", i), "password": testPassword}
+				results <- s.Client().Post(registerPath, apptest.JSON(body))
+			}(i)
+		}
+		seen := map[string]bool{}
+		for i := 0; i < n; i++ {
+			res := <-results
+			if res.Status != http.StatusCreated {
+				res.Errorf(t, "concurrent registration: %d", res.Status)
+				continue
+			}
+			id := res.String("company_id")
+			if seen[id] {
+				t.Errorf("company id %s was given twice", id)
+			}
+			seen[id] = true
 		}
 	})
 }

@@ -68,6 +68,7 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		loginFailure(w, http.StatusBadRequest, f.Errors, nil)
 		return
 	}
+
 	info := requestinfo.From(r.Context())
 	result, err := h.svc.SignIn(r.Context(), Credentials{Email: email, Password: password, CaptchaToken: captcha,
 		RememberMe: remember, IP: info.IP, UserAgent: info.UserAgent})
@@ -75,6 +76,7 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		h.writeLoginError(w, r, err)
 		return
 	}
+
 	if result.Challenge != nil {
 		message := msgOTPSent
 		if !result.Challenge.EmailSent {

@@ -78,6 +78,10 @@ func TestEmployeeTokenNeverReachesStaffTwin(t *testing.T) {
 		if profile.String("email") != e.Email {
 			profile.Errorf(t, "employee profile")
 		}
+		shared := employee.Post("/api/v1/token/refresh/cookie/", apptest.JSON(map[string]any{})).Expect(t, http.StatusOK)
+		if shared.String("user_type") != "employee" {
+			shared.Errorf(t, "the shared cookie refresh must rotate the employee family")
+		}
 		// The employee refresh cookie is refused by the staff-only refresh.
 		staffRefresh := employee.Post("/api/v1/users/token/refresh/", apptest.JSON(map[string]any{}))
 		if staffRefresh.Status != http.StatusUnauthorized || staffRefresh.String("detail") != "Invalid token type" {

@@ -63,6 +63,7 @@ func (h *Handlers) Users(w http.ResponseWriter, r *http.Request) {
 		httpx.ServerError(w, r, err)
 		return
 	}
+
 	var employees []model.Employee
 	if err := h.svc.db.NewSelect().Model(&employees).OrderExpr("id").Scan(ctx); err != nil {
 		httpx.ServerError(w, r, err)
@@ -73,6 +74,7 @@ func (h *Handlers) Users(w http.ResponseWriter, r *http.Request) {
 		httpx.ServerError(w, r, err)
 		return
 	}
+
 	all := make([]any, 0, len(profiles)+len(entries))
 	for _, p := range profiles {
 		all = append(all, staffEntry{UserProfile: p, UserType: "staff"})
@@ -115,6 +117,7 @@ func (h *Handlers) UpdateStatus(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, map[string]any{"error": msgInvalidAction})
 		return
 	}
+
 	userType, _ := f.String("user_type", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 32})
 	approve := action == "approve"
 	var status string
@@ -134,6 +137,7 @@ func (h *Handlers) UpdateStatus(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, map[string]any{"error": msgInvalidUserType})
 		return
 	}
+
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpx.JSON(w, http.StatusNotFound, map[string]any{"error": ErrNotFound.Error()})
@@ -145,6 +149,7 @@ func (h *Handlers) UpdateStatus(w http.ResponseWriter, r *http.Request) {
 		httpx.ServerError(w, r, err)
 		return
 	}
+
 	message := msgApproved
 	if !approve {
 		message = msgRejected
@@ -152,8 +157,8 @@ func (h *Handlers) UpdateStatus(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, map[string]any{"success": true, "message": message, "user_id": id, "status": status})
 }
 
-// UpdateStatusNotAllowed answers the other methods of update-status with
-// the route's own 405 body.
+// UpdateStatusNotAllowed writes the route's own 405 body for the other
+// methods of update-status.
 func (h *Handlers) UpdateStatusNotAllowed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", "POST, PATCH")
 	httpx.JSON(w, http.StatusMethodNotAllowed, map[string]any{"error": msgNotAllowed})

@@ -52,6 +52,7 @@ func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
 	}
+
 	noChallenge := func() { httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgNoChallenge}) }
 	e, ref, err := h.svc.findChallenge(r.Context(), token, email)
 	if errors.Is(err, errNoChallenge) {
@@ -62,6 +63,7 @@ func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		httpx.ServerError(w, r, err)
 		return
 	}
+
 	info := requestinfo.From(r.Context())
 	var pair *tokens.Pair
 	var refusal *mfa.Refusal
@@ -77,6 +79,7 @@ func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		pair, err = h.svc.CompleteSignIn(ctx, tx, e, meta, e.Email)
 		return err
 	})
+
 	switch {
 	case err != nil:
 		httpx.ServerError(w, r, err)
@@ -133,7 +136,7 @@ func (s *Service) findChallenge(ctx context.Context, token, email string) (*mode
 }
 
 // RequestOTP serves POST /api/v1/hdts/employees/api/2fa/request-otp/. The
-// answer is always the same; a new code goes out only for a live sign-in
+// response is always the same. A new code goes out only for a live sign-in
 // challenge that accepts e-mail codes, outside the resend cooldown.
 func (h *Handlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 	in, problem := httpx.Decode(w, r)

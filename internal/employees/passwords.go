@@ -37,8 +37,8 @@ const (
 var passwordRule = httpx.StringRule{Required: true, Max: passwordFieldMaxLen}
 
 // ChangePassword serves POST /api/v1/hdts/employees/api/profile/change-password/.
-// Every family of the employee is revoked; a caller signed in by cookie
-// gets a new pair in the same response so its browser stays signed in.
+// Every family of the employee is revoked. A caller signed in by cookie
+// gets a new pair in the same response, so its browser stays signed in.
 func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 	p := httpx.PrincipalFrom(r.Context())
 	in, problem := httpx.Decode(w, r)
@@ -54,6 +54,7 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
 	}
+
 	ok, err := h.svc.verifyOwnPassword(r.Context(), p.Employee, oldPassword)
 	if err != nil {
 		httpx.Fail(w, r, err)
@@ -63,6 +64,7 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgOldIncorrect})
 		return
 	}
+
 	var refusal []string
 	switch {
 	case newPassword != confirm:
@@ -76,6 +78,7 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": refusal})
 		return
 	}
+
 	var meta *tokens.FamilyMeta
 	if p.ViaCookie {
 		info := requestinfo.From(r.Context())
@@ -161,7 +164,7 @@ func (s *Service) setPassword(ctx context.Context, tx bun.Tx, id int64, hash str
 }
 
 // ForgotPassword serves POST /api/v1/hdts/employees/api/password/forgot/.
-// The answer is the same whether or not the address belongs to an
+// The response is the same whether or not the address belongs to an
 // employee.
 func (h *Handlers) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	in, problem := httpx.Decode(w, r)

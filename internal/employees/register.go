@@ -102,6 +102,7 @@ func ReadNewEmployee(in *httpx.Input) (*NewEmployee, httpx.FieldErrors) {
 			f.Errors.Add("company_id", MsgCompanyFormat)
 		}
 	}
+
 	n.Notified, _ = f.Bool("notified")
 	n.Picture = readPictureFile(f, in)
 	return n, f.Errors
@@ -147,11 +148,20 @@ func (s *Service) Register(ctx context.Context, n *NewEmployee) (*model.Employee
 		}
 	}
 	var e *model.Employee
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		e, err = s.CreateEmployee(ctx, tx, n, picture, nil)
-		return err
-	})
+	var err error
+	for attempt := 0; attempt < companyIDAttempts; attempt++ {
+		err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			e, err = s.CreateEmployee(ctx, tx, n, picture, nil)
+			return err
+		})
+		if !errors.Is(err, ErrCompanyIDRace) {
+			break
+		}
+	}
+	if errors.Is(err, ErrCompanyIDRace) {
+		err = httpx.Conflict("A company ID could not be assigned. Please try again.")
+	}
 	if err != nil {
 		if picture != "" {
 			s.media.Delete(picture)
@@ -161,10 +171,20 @@ func (s *Service) Register(ctx context.Context, n *NewEmployee) (*model.Employee
 	return e, nil
 }
 
+// companyIDAttempts bounds how often Register retries a generated company
+// id that a concurrent registration took.
+const companyIDAttempts = 3
+
+// ErrCompanyIDRace reports that a generated company id was taken by a
+// concurrent transaction that submitted the same id. The caller retries in
+// a new transaction.
+var ErrCompanyIDRace = errors.New("the generated company id was taken concurrently")
+
 // CreateEmployee checks uniqueness and the password policy, then inserts a
 // Pending employee in tx with its welcome e-mail, sync message and audit
 // event. picture is an already stored relative path or "". actor is nil
-// for self-registration.
+// for self-registration. It returns ErrCompanyIDRace when a generated
+// company id collided, so the caller retries.
 func (s *Service) CreateEmployee(ctx context.Context, tx bun.Tx, n *NewEmployee, picture string, actor *outbox.Actor) (*model.Employee, error) {
 	errs, err := s.checkUnique(ctx, tx, n)
 	if err != nil {
@@ -180,6 +200,7 @@ func (s *Service) CreateEmployee(ctx context.Context, tx bun.Tx, n *NewEmployee,
 	if !errs.Empty() {
 		return nil, httpx.BadRequest(errs)
 	}
+
 	hash, err := s.hasher.Hash(ctx, n.Password)
 	if err != nil {
 		return nil, err
@@ -202,8 +223,12 @@ func (s *Service) CreateEmployee(ctx context.Context, tx bun.Tx, n *NewEmployee,
 	now := s.now()
 	e.CreatedAt, e.UpdatedAt = now, now
 	if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
+		if n.CompanyID == nil && storage.IsUnique(err, "employees", "company_id") {
+			return nil, ErrCompanyIDRace
+		}
 		return nil, uniqueFieldError(err)
 	}
+
 	if err := s.email(ctx, tx, string(mail.HDTSWelcome), e.Email, map[string]any{"full_name": displayName(e)}); err != nil {
 		return nil, err
 	}

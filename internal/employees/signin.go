@@ -26,8 +26,8 @@ var (
 )
 
 // ErrCodeNotQueued reports that the second-factor step of a sign-in could
-// not be stored or its code e-mail could not be queued; the login route
-// answers 500 with its own body.
+// not be stored or its code e-mail could not be queued. The login route
+// then returns 500 with its own body.
 var ErrCodeNotQueued = errors.New("the sign-in challenge or its code e-mail could not be queued")
 
 // Credentials are the inputs of an employee sign-in.
@@ -62,6 +62,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		s.recordFailure(ctx, nil, c.Email, reason)
 		return nil, err
 	}
+
 	e, err := ByEmail(ctx, s.db, c.Email)
 	if errors.Is(err, storage.ErrNotFound) {
 		if err := s.hasher.VerifyDummy(ctx, c.Password); errors.Is(err, passwords.ErrBusy) {
@@ -77,6 +78,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 	if e, err = s.liftExpiredLock(ctx, e); err != nil {
 		return nil, err
 	}
+
 	ok, needsRehash, err := s.checkPassword(ctx, e, c.Password)
 	if err != nil {
 		return nil, err
@@ -88,6 +90,9 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		}
 		return nil, ErrInvalidCredentials
 	}
+
+	// Only a caller that knows the password learns about the lock and the
+	// approval status.
 	if s.isLocked(e) {
 		s.recordFailure(ctx, e, c.Email, "locked")
 		return nil, ErrLocked
@@ -103,6 +108,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		s.recordFailure(ctx, e, c.Email, reason)
 		return nil, refusal
 	}
+
 	newHash := ""
 	if needsRehash {
 		if newHash, err = s.hasher.Hash(ctx, c.Password); err != nil {

@@ -167,6 +167,7 @@ func (h *Handlers) ConfirmTOTP(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
 	}
+
 	codes, err := h.svc.mfa.ConfirmTOTP(r.Context(), MFASubject(p.Employee), code)
 	switch {
 	case errors.Is(err, mfa.ErrNoSetup):
@@ -179,6 +180,7 @@ func (h *Handlers) ConfirmTOTP(w http.ResponseWriter, r *http.Request) {
 		failBusyOr(w, r, err)
 		return
 	}
+
 	body := map[string]any{"message": msgTOTPEnabled}
 	if codes != nil {
 		body["recovery_codes"] = codes

@@ -1,0 +1,208 @@
+package employees_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mapactive/authd/internal/apptest"
+	"github.com/mapactive/authd/internal/mail"
+	"github.com/mapactive/authd/internal/secrets"
+	"github.com/mapactive/authd/internal/testenv"
+)
+
+// mailWait bounds how long a test polls for an e-mail job to be sent.
+const mailWait = 20 * time.Second
+
+// delivered is an e-mail as a test reads it back.
+type delivered struct {
+	Subject string
+	Text    string
+}
+
+// inbox reads the e-mails a test server sent: from the memory provider,
+// or from Mailpit when the server sends by SMTP.
+type inbox struct {
+	t       *testing.T
+	memory  *mail.MemorySender
+	mailpit string
+}
+
+// startMail starts the job workers of s so queued e-mails are sent, and
+// returns the inbox that reads them.
+func startMail(t *testing.T, s *apptest.Server, mailpitURL string) *inbox {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := s.App.StartJobs(ctx); err != nil {
+		t.Fatalf("start the job workers: %v", err)
+	}
+	box := &inbox{t: t, mailpit: mailpitURL}
+	box.memory, _ = s.App.Mail.(*mail.MemorySender)
+	if box.memory == nil && mailpitURL == "" {
+		t.Fatal("the server sends e-mail neither to memory nor to Mailpit")
+	}
+	return box
+}
+
+// mailpitEnv makes a server send e-mail by SMTP to the Mailpit of the test
+// environment, or skips the test when none is configured.
+func mailpitEnv(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	smtpAddr := testenv.Require(t, testenv.SMTPAddr, "Mailpit (SMTP)")
+	apiURL := testenv.Require(t, testenv.MailpitURL, "Mailpit (HTTP API)")
+	host, port, _ := strings.Cut(smtpAddr, ":")
+	return map[string]string{"AUTHD_EMAIL_PROVIDER": "smtp", "DJANGO_EMAIL_HOST": host, "DJANGO_EMAIL_PORT": port,
+		"DJANGO_EMAIL_USE_TLS": "false", "AUTHD_CAPTCHA_PROVIDER": "none"}, strings.TrimRight(apiURL, "/")
+}
+
+// uniqueAddress returns an address no other test run uses, so tests that
+// share one Mailpit read only their own messages.
+func uniqueAddress(name string) string {
+	return name + "." + strings.ToLower(secrets.HexID()[:10]) + "@example.com"
+}
+
+// wait returns the e-mail with subject sent to address, polling until
+// mailWait has passed.
+func (b *inbox) wait(address, subject string) delivered {
+	b.t.Helper()
+	deadline := time.Now().Add(mailWait)
+	for {
+		if m, ok := b.find(address, subject); ok {
+			return m
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("no e-mail %q to %s within %s", subject, address, mailWait)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (b *inbox) find(address, subject string) (delivered, bool) {
+	if b.memory != nil {
+		for _, m := range b.memory.Messages() {
+			if m.Subject == subject && len(m.To) > 0 && strings.Contains(strings.ToLower(m.To[0]), strings.ToLower(address)) {
+				return delivered{Subject: m.Subject, Text: m.Text}, true
+			}
+		}
+		return delivered{}, false
+	}
+	var list struct {
+		Messages []struct {
+			ID      string
+			Subject string
+		} `json:"messages"`
+	}
+	b.get("/api/v1/search?limit=50&query="+url.QueryEscape(`to:"`+address+`"`), &list)
+	for _, m := range list.Messages {
+		if m.Subject == subject {
+			var full struct {
+				Subject string
+				Text    string
+			}
+			b.get("/api/v1/message/"+m.ID, &full)
+			return delivered{Subject: full.Subject, Text: full.Text}, true
+		}
+	}
+	return delivered{}, false
+}
+
+func (b *inbox) get(path string, into any) {
+	b.t.Helper()
+	res, err := http.Get(b.mailpit + path)
+	if err != nil {
+		b.t.Fatalf("Mailpit GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		b.t.Fatalf("Mailpit GET %s: HTTP %d: %s", path, res.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		b.t.Fatalf("Mailpit GET %s: %v", path, err)
+	}
+}
+
+var (
+	codePattern = regexp.MustCompile(`\b\d{6}\b`)
+	linkPattern = regexp.MustCompile(`https?://\S+/reset-password/\?token=[A-Za-z0-9_-]+`)
+)
+
+// code returns the one-time code of an OTP e-mail.
+func (m delivered) code(t *testing.T) string {
+	t.Helper()
+	code := codePattern.FindString(m.Text)
+	if code == "" {
+		t.Fatalf("no code in the e-mail %q:\n%s", m.Subject, m.Text)
+	}
+	return code
+}
+
+// resetLink returns the reset link of a reset e-mail.
+func (m delivered) resetLink(t *testing.T) string {
+	t.Helper()
+	link := linkPattern.FindString(m.Text)
+	if link == "" {
+		t.Fatalf("no reset link in the e-mail %q:\n%s", m.Subject, m.Text)
+	}
+	return link
+}
+
+func TestEmployeeEmailsArriveInMailpit(t *testing.T) {
+	env, apiURL := mailpitEnv(t)
+	apptest.EachDialect(t, env, func(t *testing.T, s *apptest.Server) {
+		box := startMail(t, s, apiURL)
+		root := staffUser(t, s, uniqueAddress("root"), true)
+		admin := staffClient(t, s, root.Email)
+		address := uniqueAddress("emma")
+		reg := register(t, s, address, nil)
+		id := int64(reg.Get("id").(float64))
+		if welcome := box.wait(address, "Welcome to HDTS"); !strings.Contains(welcome.Text, "Eva Reyes") {
+			t.Errorf("welcome e-mail does not name the employee:\n%s", welcome.Text)
+		}
+		admin.Post(statusPath(id), apptest.JSON(map[string]any{"action": "approve"})).Expect(t, http.StatusOK)
+		box.wait(address, "Your HDTS account has been approved")
+
+		c, login := employeeLogin(t, s, address, testPassword)
+		login.Expect(t, http.StatusOK)
+		c.Post(enablePath, apptest.JSON(map[string]any{"password": testPassword})).Expect(t, http.StatusOK)
+		box.wait(address, "Two-Factor Authentication Enabled")
+
+		browser, challenge := employeeLogin(t, s, address, testPassword)
+		challenge.Expect(t, http.StatusOK)
+		code := box.wait(address, "Your OTP Code").code(t)
+		browser.Post(verifyPath, apptest.JSON(map[string]any{"temporary_token": challenge.String("temporary_token"), "otp_code": code})).Expect(t, http.StatusOK)
+
+		browser.Post(disablePath, apptest.JSON(map[string]any{"password": testPassword})).Expect(t, http.StatusOK)
+		box.wait(address, "Two-Factor Authentication Disabled")
+
+		browser.Post(changePath, apptest.JSON(map[string]any{"old_password": testPassword, "new_password": otherPassword,
+			"confirm_password": otherPassword})).Expect(t, http.StatusOK)
+		box.wait(address, "Password Changed")
+
+		s.Client().Post(forgotPath, apptest.JSON(map[string]any{"email": address})).Expect(t, http.StatusOK)
+		link := box.wait(address, "Password Reset Request").resetLink(t)
+		if !strings.HasPrefix(link, s.URL+"/reset-password/?token=") {
+			t.Errorf("reset link %s", link)
+		}
+		token := link[strings.Index(link, "token=")+len("token="):]
+		third := "Silver-Canyon-Ledger-19"
+		s.Client().Post(resetPath, apptest.JSON(map[string]any{"token": token, "new_password": third, "confirm_password": third})).Expect(t, http.StatusOK)
+		_, again := employeeLogin(t, s, address, third)
+		again.Expect(t, http.StatusOK)
+
+		rejected := uniqueAddress("ray")
+		pending := register(t, s, rejected, nil)
+		admin.Post(statusPath(int64(pending.Get("id").(float64))), apptest.JSON(map[string]any{"action": "reject"})).Expect(t, http.StatusOK)
+		notice := box.wait(rejected, "Your HDTS account registration was not approved")
+		if !strings.Contains(notice.Text, s.App.Config.SupportEmail) {
+			t.Errorf("the rejection e-mail does not name %s:\n%s", s.App.Config.SupportEmail, notice.Text)
+		}
+	})
+}
