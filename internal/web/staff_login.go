@@ -286,7 +286,7 @@ func problemMessage(p *httpx.Problem, fallback string) string {
 		}
 		return fallback
 	}
-	for _, key := range []string{"error", "detail"} {
+	for _, key := range []string{"detail", "error"} {
 		if s, ok := body[key].(string); ok && s != "" {
 			return s
 		}
