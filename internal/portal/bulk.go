@@ -84,13 +84,14 @@ func readUserIDs(in *httpx.Input) ([]int64, *httpx.Problem) {
 
 // Bulk serves POST /superadmin/api/users/bulk/: one action on many users
 // in one transaction. The caller's own id is removed and unknown ids are
-// skipped; count is the number of users the action reached.
+// skipped, so count is the number of users the action reached.
 func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 	in, problem := decode(w, r)
 	if problem != nil {
 		httpx.WriteProblem(w, problem)
 		return
 	}
+
 	action, _ := httpx.NewFields(in).String("action", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 32})
 	if action == "" {
 		httpx.WriteProblem(w, badRequest(MsgActionRequired))
@@ -110,6 +111,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, badRequest(MsgInvalidAction))
 		return
 	}
+
 	me, actor := caller(r)
 	if me != nil {
 		ids = slices.DeleteFunc(ids, func(id int64) bool { return id == me.ID })
@@ -124,6 +126,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
+
 		for i := range users {
 			u := &users[i]
 			if action == "delete" {
@@ -137,6 +140,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 			}
 			reached = append(reached, u)
 		}
+
 		affected := make([]int64, len(reached))
 		for i, u := range reached {
 			affected[i] = u.ID
@@ -148,6 +152,7 @@ func (h *Handlers) Bulk(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+
 	for _, picture := range pictures {
 		h.users.DeletePicture(picture)
 	}

@@ -63,9 +63,11 @@ func (h *Handlers) ExportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.ServerError(w, r, err)
 		return
 	}
+
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="users_export_`+now.Format("20060102_150405")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
+
 	out := csv.NewWriter(w)
 	out.Write(exportColumns)
 	count := 0
@@ -86,6 +88,7 @@ func (h *Handlers) ExportUsers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out.Flush()
+
 	_, actor := caller(r)
 	event := audit.Event{Name: "portal.export", Details: map[string]any{"count": count}}
 	if err := audit.Record(ctx, h.DB, h.Now(), withActor(event, actor)); err != nil {

@@ -58,6 +58,7 @@ func readCSV(data []byte) ([]csvRow, *httpx.Problem) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 		return nil, badRequest(MsgNotUTF8)
 	}
+
 	reader := csv.NewReader(bytes.NewReader(data))
 	reader.FieldsPerRecord = -1
 	header, err := reader.Read()
@@ -67,12 +68,14 @@ func readCSV(data []byte) ([]csvRow, *httpx.Problem) {
 	if err != nil {
 		return nil, badRequest(fmt.Sprintf(msgInvalidCSV, err))
 	}
+
 	for i := range header {
 		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
 	}
 	if !slices.Contains(header, "email") {
 		return nil, badRequest(MsgNoEmail)
 	}
+
 	var rows []csvRow
 	for number := 2; ; number++ {
 		record, err := reader.Read()
@@ -133,6 +136,7 @@ func (h *Handlers) ImportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, badRequest(MsgNotCSV))
 		return
 	}
+
 	sendInvites, _ := httpx.NewFields(in).Bool("send_invites")
 	data, err := readUpload(file)
 	if err != nil {
@@ -144,12 +148,14 @@ func (h *Handlers) ImportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, problem)
 		return
 	}
+
 	_, actor := caller(r)
 	created, rowErrors, err := h.importRows(r.Context(), actor, rows, sendInvites)
 	if err != nil {
 		httpx.ServerError(w, r, err)
 		return
 	}
+
 	event := audit.Event{Name: "portal.import", Details: map[string]any{"rows": len(rows), "created": created, "errors": len(rowErrors)}}
 	if err := audit.Record(r.Context(), h.DB, h.Now(), withActor(event, actor)); err != nil {
 		h.Logger.ErrorContext(r.Context(), "record a user import", "error", err)

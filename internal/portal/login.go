@@ -16,7 +16,7 @@ import (
 	"github.com/mapactive/authd/internal/throttle"
 )
 
-// failedEvent is the audit event of a refused portal sign-in.
+// failedEvent is the audit event of a rejected portal sign-in.
 const failedEvent = "portal.login.failed"
 
 // Credentials are the inputs of a portal sign-in.
@@ -34,10 +34,12 @@ func (h *Handlers) SignIn(ctx context.Context, c Credentials) (*model.User, stri
 	creds := accounts.Credentials{Email: c.Email, Password: c.Password, OTPCode: c.OTPCode, InlineOTP: true,
 		CaptchaToken: c.CaptchaToken, RememberMe: false, IP: info.IP, UserAgent: info.UserAgent}
 	ctx = accounts.WithFailureEvent(ctx, failedEvent)
+
 	checked, err := h.Accounts.CheckPassword(ctx, creds)
 	if err != nil {
 		return nil, "", signInProblem(err)
 	}
+
 	u := checked.User
 	if !u.IsSuperuser {
 		h.recordFailure(ctx, u, c.Email, "not_superuser")
@@ -47,6 +49,7 @@ func (h *Handlers) SignIn(ctx context.Context, c Credentials) (*model.User, stri
 		h.recordFailure(ctx, u, c.Email, "locked")
 		return nil, "", fail(http.StatusForbidden, MsgLocked)
 	}
+
 	var id string
 	err = h.Accounts.FinishSignIn(ctx, checked, creds, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -56,6 +59,7 @@ func (h *Handlers) SignIn(ctx context.Context, c Credentials) (*model.User, stri
 		event := audit.Event{Name: "portal.login.succeeded"}.Subject("staff", u.ID).WithIdentifier(c.Email)
 		return audit.Record(ctx, tx, h.Now(), event)
 	})
+
 	var second *accounts.SecondFactorError
 	if errors.As(err, &second) {
 		message := MsgOTPInvalid
@@ -105,7 +109,7 @@ func (h *Handlers) recordFailure(ctx context.Context, u *model.User, email, reas
 	event := audit.Event{Name: failedEvent, Outcome: audit.Failure, Details: map[string]any{"reason": reason}}.
 		Subject("staff", u.ID).WithIdentifier(email)
 	if err := audit.Record(ctx, h.DB, h.Now(), event); err != nil {
-		h.Logger.ErrorContext(ctx, "record a refused portal sign-in", "error", err, "reason", reason, "user_id", u.ID)
+		h.Logger.ErrorContext(ctx, "record a rejected portal sign-in", "error", err, "reason", reason, "user_id", u.ID)
 	}
 }
 
@@ -116,10 +120,13 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, problem)
 		return
 	}
+
 	f := httpx.NewFields(in)
-	optional := httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 4096}
+	// No length limits: an overlong e-mail or password is a failed sign-in
+	// like any other, and the body limit bounds both.
+	optional := httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true}
 	email, _ := f.String("email", optional)
-	password, _ := f.String("password", httpx.StringRule{AllowBlank: true, AllowNull: true, Max: 4096})
+	password, _ := f.String("password", httpx.StringRule{AllowBlank: true, AllowNull: true})
 	otp, _ := f.String("otp_code", optional)
 	captcha, _ := f.String("captcha_token", optional)
 	if captcha == "" {
@@ -129,11 +136,13 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, badRequest(MsgLoginFieldsRequired))
 		return
 	}
+
 	u, id, err := h.SignIn(r.Context(), Credentials{Email: email, Password: password, OTPCode: otp, CaptchaToken: captcha})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+
 	h.sessions.SetCookie(w, id)
 	if h.CSRF != nil {
 		h.CSRF.Token(w, r)

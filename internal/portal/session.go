@@ -66,11 +66,11 @@ var (
 	// ErrNoSession is a missing, unknown, idle or expired session.
 	ErrNoSession = errors.New("no portal session")
 	// ErrNotSuperuser is a session whose user is no longer an active,
-	// unlocked superuser; the lookup ended it.
+	// unlocked superuser. The lookup has ended it.
 	ErrNotSuperuser = errors.New("portal session user is not a superuser")
 )
 
-// maxCookieLength bounds the cookie values worth hashing; real ids are 43
+// maxCookieLength bounds the cookie values worth hashing. Real ids are 43
 // characters.
 const maxCookieLength = 128
 
@@ -104,6 +104,7 @@ func (s *Sessions) Lookup(ctx context.Context, r *http.Request) (*model.User, er
 	if err != nil || cookie.Value == "" || len(cookie.Value) > maxCookieLength {
 		return nil, ErrNoSession
 	}
+
 	digest := secrets.SHA256Hex(cookie.Value)
 	row := &session{}
 	err = s.db.NewSelect().Model(row).Where("id_sha256 = ?", digest).Scan(ctx)
@@ -113,6 +114,7 @@ func (s *Sessions) Lookup(ctx context.Context, r *http.Request) (*model.User, er
 	if err != nil {
 		return nil, err
 	}
+
 	now := s.now().UTC()
 	if !now.Before(row.ExpiresAt) || !now.Before(row.LastSeenAt.Add(s.idle)) {
 		if _, err := s.db.NewDelete().Model((*session)(nil)).Where("id_sha256 = ?", digest).Exec(ctx); err != nil {
@@ -120,6 +122,7 @@ func (s *Sessions) Lookup(ctx context.Context, r *http.Request) (*model.User, er
 		}
 		return nil, ErrNoSession
 	}
+
 	u := &model.User{}
 	err = s.db.NewSelect().Model(u).Where("id = ?", row.UserID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -134,6 +137,7 @@ func (s *Sessions) Lookup(ctx context.Context, r *http.Request) (*model.User, er
 		}
 		return nil, ErrNotSuperuser
 	}
+
 	_, err = s.db.NewUpdate().Model((*session)(nil)).Set("last_seen_at = ?", now).Where("id_sha256 = ?", digest).Exec(ctx)
 	return u, err
 }

@@ -44,6 +44,7 @@ func TestPortalLoginErrorsInOrder(t *testing.T) {
 		loginError(t, s, map[string]any{"email": "  ", "password": "x"}, http.StatusBadRequest, "Email and password are required")
 		loginError(t, s, map[string]any{"email": 5, "password": true}, http.StatusBadRequest, "Email and password are required")
 		loginError(t, s, map[string]any{"email": "nobody@example.com", "password": testPassword}, http.StatusUnauthorized, "Invalid email or password")
+		loginError(t, s, map[string]any{"email": "root@example.com", "password": strings.Repeat("p", 5000)}, http.StatusUnauthorized, "Invalid email or password")
 		loginError(t, s, map[string]any{"email": "root@example.com", "password": "wrong-password"}, http.StatusUnauthorized, "Invalid email or password")
 		// The superuser and lock messages appear only after a correct password.
 		loginError(t, s, map[string]any{"email": "staff@example.com", "password": "wrong-password"}, http.StatusUnauthorized, "Invalid email or password")
@@ -53,8 +54,8 @@ func TestPortalLoginErrorsInOrder(t *testing.T) {
 		loginError(t, s, map[string]any{"email": "inactive@example.com", "password": testPassword}, http.StatusUnauthorized, "Invalid email or password")
 		s.Client().Post("/superadmin/api/login/", apptest.Raw("application/json", []byte(`{"email":`))).Expect(t, http.StatusBadRequest)
 
-		if n := count(t, s, "audit_events", "event = ?", "portal.login.failed"); n != 7 {
-			t.Errorf("portal.login.failed recorded %d times, want 7", n)
+		if n := count(t, s, "audit_events", "event = ?", "portal.login.failed"); n != 8 {
+			t.Errorf("portal.login.failed recorded %d times, want 8", n)
 		}
 		if n := count(t, s, "audit_events", "event = ?", "login.failed"); n != 0 {
 			t.Errorf("portal failures recorded as login.failed %d times", n)

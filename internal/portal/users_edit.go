@@ -2,6 +2,8 @@ package portal
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/uptrace/bun"
@@ -9,6 +11,7 @@ import (
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/identity"
 	"github.com/mapactive/authd/internal/model"
+	"github.com/mapactive/authd/internal/passwords"
 )
 
 // MsgSuperuserStaff rejects a superuser without the staff flag.
@@ -16,7 +19,7 @@ const MsgSuperuserStaff = "A superuser must also be staff"
 
 // readEdit reads the body of PUT users/<id>/ into an Edit. The password is
 // checked against the policy and hashed here, outside any transaction.
-func (h *Handlers) readEdit(ctx context.Context, in *httpx.Input, target *model.User) (Edit, *httpx.Problem) {
+func (h *Handlers) readEdit(ctx context.Context, in *httpx.Input, target *model.User) (Edit, error) {
 	f := httpx.NewFields(in)
 	var edit Edit
 	if username, ok := f.String("username", httpx.StringRule{Trim: true, Max: 150}); ok {
@@ -78,9 +81,11 @@ func (h *Handlers) readEdit(ctx context.Context, in *httpx.Input, target *model.
 			return edit, badRequest(messages[0])
 		}
 		hash, err := h.Hasher.Hash(ctx, password)
-		if err != nil {
-			h.Logger.WarnContext(ctx, "hash a password set in the portal", "error", err, "user_id", target.ID)
+		if errors.Is(err, passwords.ErrBusy) {
 			return edit, httpx.ErrBusy
+		}
+		if err != nil {
+			return edit, fmt.Errorf("hash the new password of user %d: %w", target.ID, err)
 		}
 		edit.PasswordHash = &hash
 	}
@@ -161,9 +166,9 @@ func (h *Handlers) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	edit, problem := h.readEdit(r.Context(), in, target)
-	if problem != nil {
-		httpx.WriteProblem(w, problem)
+	edit, err := h.readEdit(r.Context(), in, target)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	var updated *model.User
