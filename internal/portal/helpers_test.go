@@ -17,7 +17,7 @@ const testPassword = "Blue-Harbor-Lantern-42"
 
 // newUser makes an approved staff user with testPassword; mutate adjusts
 // the fields first.
-func newUser(t *testing.T, s *apptest.Server, email string, superuser bool, mutate func(*accounts.NewUser)) *model.User {
+func newUser(t testing.TB, s *apptest.Server, email string, superuser bool, mutate func(*accounts.NewUser)) *model.User {
 	t.Helper()
 	n := &accounts.NewUser{Email: email, Password: testPassword, Status: model.StatusApproved, IsActive: true,
 		IsStaff: superuser, IsSuperuser: superuser, FirstName: "Test", LastName: "User"}
@@ -38,7 +38,7 @@ func newUser(t *testing.T, s *apptest.Server, email string, superuser bool, muta
 
 // login signs email in to the portal and returns a client that holds the
 // session cookie and sends the CSRF header on every request.
-func login(t *testing.T, s *apptest.Server, email string) *apptest.Client {
+func login(t testing.TB, s *apptest.Server, email string) *apptest.Client {
 	t.Helper()
 	c := s.Client()
 	c.Post("/superadmin/api/login/", apptest.JSON(map[string]any{"email": email, "password": testPassword})).Expect(t, http.StatusOK)

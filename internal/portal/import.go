@@ -121,6 +121,12 @@ func rowInput(row csvRow) (*httpx.Input, string) {
 // ImportUsers serves POST /superadmin/api/users/import/: every row is
 // validated like users/create/ and created in its own transaction, so bad
 // rows are reported and skipped while good rows stay.
+//
+// NOTE: rows run one after another, about 1 ms (SQLite) to 2 ms
+// (PostgreSQL) each without a password (BenchmarkImport), plus one argon2id
+// hash per password. 10,000 rows with passwords can outlast serve's 60 s
+// write timeout: the import still completes, but the client loses the
+// response.
 func (h *Handlers) ImportUsers(w http.ResponseWriter, r *http.Request) {
 	in, problem := decode(w, r)
 	if problem != nil {
