@@ -13,7 +13,7 @@ import (
 	"github.com/mapactive/authd/internal/tokens"
 )
 
-// HDTS names the employee tokens and profiles carry.
+// The hdts system and role that employee tokens and profiles name.
 const (
 	SystemSlug   = "hdts"
 	EmployeeRole = "Employee"

@@ -10,7 +10,7 @@ import (
 )
 
 // saved records the sync message and event of a created (before is nil)
-// or updated employee; the outbox records nothing when no payload field
+// or updated employee. The outbox records nothing when no payload field
 // changed.
 func (s *Service) saved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.Employee) error {
 	return s.outbox.EmployeeSaved(ctx, tx, actor, before, after)
