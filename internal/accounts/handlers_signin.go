@@ -49,6 +49,13 @@ func readCredentials(r *http.Request, in *httpx.Input) (Credentials, httpx.Field
 // and the BMS frontend use.
 func (h *Handlers) LoginAPI(w http.ResponseWriter, r *http.Request) {
 	in, problem := httpx.Decode(w, r)
+	if problem != nil && problem.Status == http.StatusBadRequest {
+		// The page and the BMS frontend read errors.non_field_errors, so a
+		// body that cannot be read gets the route's own failure shape.
+		httpx.JSON(w, http.StatusBadRequest, map[string]any{"success": false, "otp_required": false,
+			"errors": httpx.FieldErrors{"non_field_errors": {problemMessage(problem)}}})
+		return
+	}
 	if problem != nil {
 		httpx.WriteProblem(w, problem)
 		return
@@ -76,6 +83,23 @@ func (h *Handlers) LoginAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.WriteSignedIn(w, r, result, true)
+}
+
+// problemMessage returns the one message of a 400 problem body: its detail,
+// or its first non-field error.
+func problemMessage(p *httpx.Problem) string {
+	switch body := p.Body.(type) {
+	case map[string]any:
+		if detail, ok := body["detail"].(string); ok {
+			return detail
+		}
+		if list, ok := body["non_field_errors"].([]string); ok && len(list) > 0 {
+			return list[0]
+		}
+	case httpx.FieldErrors:
+		return body.First()
+	}
+	return "Malformed request body."
 }
 
 // WriteSignedIn sets the cookies of a new pair and writes the success body
