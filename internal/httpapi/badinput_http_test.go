@@ -164,7 +164,7 @@ func TestBadTokensAndIDs(t *testing.T) {
 func rowCount(t *testing.T, s *apptest.Server, from string) int {
 	t.Helper()
 	var n int
-	if err := s.App.DB.NewRaw("SELECT COUNT(*) FROM " + from).Scan(context.Background(), &n); err != nil {
+	if err := s.App.DB.NewRaw("SELECT COUNT(*) FROM "+from).Scan(context.Background(), &n); err != nil {
 		t.Fatal(err)
 	}
 	return n
