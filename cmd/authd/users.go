@@ -54,6 +54,9 @@ func newCreateSuperuserCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "createsuperuser --email E [--username U]",
 		Short: "Create a superuser, or promote an existing user; the password is read from standard input",
+		Long: "Create a superuser with the password read from standard input (one line; the password policy applies).\n" +
+			"When the e-mail belongs to an existing account, that account becomes an active, approved superuser, and its\n" +
+			"password is replaced only when one is given.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if email == "" {
 				return errors.New("--email is required")
@@ -74,6 +77,11 @@ func newCreateSuperuserCommand() *cobra.Command {
 			}
 			if existing != nil {
 				return promote(ctx, cmd, a, existing, password)
+			}
+			// CreateUser would store an unusable password for an empty one,
+			// leaving a superuser nobody can sign in as.
+			if password == "" {
+				return errors.New("no password given on standard input: pipe one, as in: echo \"$PASSWORD\" | authd createsuperuser --email E")
 			}
 			n := &accounts.NewUser{Email: email, Password: password, Username: username, Status: model.StatusApproved,
 				IsActive: true, IsStaff: true, IsSuperuser: true}
