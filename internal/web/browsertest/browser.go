@@ -214,10 +214,12 @@ func (b *Browser) WaitHidden(selector string) {
 	b.Do("wait for "+selector+" to hide", chromedp.WaitNotVisible(chromedp.CSS(selector)))
 }
 
-// Type focuses a field, clears it and types text.
+// Type clears a field and types text. The field is cleared through its
+// value property: chromedp.Clear resets only the value attribute, which no
+// longer shows once someone has typed into the field.
 func (b *Browser) Type(selector, text string) {
 	b.T.Helper()
-	b.Do("type into "+selector, chromedp.WaitVisible(chromedp.CSS(selector)), chromedp.Clear(chromedp.CSS(selector)),
+	b.Do("type into "+selector, chromedp.WaitVisible(chromedp.CSS(selector)), chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, selector)),
 		chromedp.SendKeys(chromedp.CSS(selector), text))
 }
 
