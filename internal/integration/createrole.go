@@ -92,6 +92,7 @@ func (h *Handlers) CreateRoleForAdmin(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, problem)
 		return
 	}
+
 	f := httpx.NewFields(in)
 	requested, _ := f.String("system", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 255})
 	if requested == "" {
@@ -106,6 +107,7 @@ func (h *Handlers) CreateRoleForAdmin(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
 	}
+
 	sys, err := h.targetSystem(r.Context(), p, requested, r, func(slug string) *httpx.Problem {
 		return rbac.Error(http.StatusForbidden, fmt.Sprintf("You don't have permission to create roles in %s system", strings.ToUpper(slug)))
 	})
@@ -121,6 +123,7 @@ func (h *Handlers) CreateRoleForAdmin(w http.ResponseWriter, r *http.Request) {
 		errorJSON(w, http.StatusBadRequest, "Role name must be at most 150 characters")
 		return
 	}
+
 	var role *model.Role
 	err = h.db.InTx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
 		existing := &model.Role{}

@@ -3,9 +3,9 @@
 // TTS assignment management) and the internal user lookups
 // /api/v1/users/internal/<id>/ and /api/v1/hdts/users/<id>/.
 //
-// Several routes accept two request shapes, the legacy one the TTS
-// workflow service sends and the documented one; the shape is chosen by the
-// parameters present. Service callers authenticate with an X-API-Key of
+// Several routes accept two request shapes: the legacy one that the TTS
+// workflow service sends, and the documented one. The parameters present
+// select the shape. Service callers authenticate with an X-API-Key of
 // the route's scope; the route table in internal/httpapi declares which
 // routes also accept a staff token and which open up in legacy mode.
 package integration

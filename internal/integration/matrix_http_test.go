@@ -10,10 +10,10 @@ import (
 	"github.com/mapactive/authd/internal/rbac/rbactest"
 )
 
-// staffOrKey is the Default of a "token: staff; key: scope" route: every
-// staff token and a key with the scope succeed, employees get
-// wrong_user_type, other keys insufficient_scope and nobody
-// api_key_required.
+// staffOrKey is the Default of a route that takes a staff token or a key
+// with scope. Staff tokens and that key succeed. Employees get
+// wrong_user_type, other keys insufficient_scope, and callers without
+// credentials api_key_required.
 func staffOrKey(scope string) func(string) int {
 	return func(caller string) int {
 		switch {

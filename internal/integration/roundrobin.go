@@ -89,11 +89,23 @@ func RoundRobinIDs(ctx context.Context, db bun.IDB, slug, roleName string, roleI
 	if len(roleIDs) == 0 {
 		return ids, nil
 	}
-	// The index user_system_roles_role_idx (role_id, is_active, user_id)
-	// serves the filter and the order; users are joined by primary key.
-	err = db.NewSelect().TableExpr("user_system_roles AS a").ColumnExpr("DISTINCT a.user_id").
-		Join("JOIN users AS u ON u.id = a.user_id").
-		Where("a.role_id IN (?)", bun.In(roleIDs)).Where("a.is_active = ?", true).Where("u.is_active = ?", true).
-		OrderExpr("a.user_id").Scan(ctx, &ids)
+	err = RoundRobinQuery(db, roleIDs).Scan(ctx, &ids)
 	return ids, err
+}
+
+// RoundRobinQuery selects the ids of active users with an active
+// assignment to one of roleIDs, in ascending order. The index
+// user_system_roles_role_idx (role_id, is_active, user_id) yields one
+// role's assignments already ordered by user id, and the partial index
+// users_active_id_idx keeps the join to active users inside an index. A
+// user holds a role at most once, so only several roles need DISTINCT.
+func RoundRobinQuery(db bun.IDB, roleIDs []int64) *bun.SelectQuery {
+	q := db.NewSelect().TableExpr("user_system_roles AS a").Column("a.user_id").
+		Join("JOIN users AS u ON u.id = a.user_id").
+		Where("a.is_active = ?", true).Where("u.is_active = ?", true).
+		OrderExpr("a.user_id")
+	if len(roleIDs) == 1 {
+		return q.Where("a.role_id = ?", roleIDs[0])
+	}
+	return q.Distinct().Where("a.role_id IN (?)", bun.In(roleIDs))
 }

@@ -212,8 +212,8 @@ func (s *Service) SendInvitation(ctx context.Context, tx bun.Tx, actor *outbox.A
 	return audit.Record(ctx, tx, s.now(), event)
 }
 
-// SendAccessGranted records the e-mail that tells an existing account it
-// got a role.
+// SendAccessGranted records the e-mail that informs an existing account of
+// its new role.
 func (s *Service) SendAccessGranted(ctx context.Context, tx bun.Tx, u *model.User, sys *model.System, role *model.Role) error {
 	return s.outbox.Email(ctx, tx, outbox.Email{Template: string(mail.AccessGranted), To: u.Email, Vars: map[string]any{
 		"first_name": greetingName(u), "system_name": sys.Name, "role_name": role.Name,
@@ -222,7 +222,7 @@ func (s *Service) SendAccessGranted(ctx context.Context, tx bun.Tx, u *model.Use
 
 // Resend sends a new invitation link to an account that has never set a
 // password or signed in. An account outside the caller's scope, or one
-// that is not pending, is a 404, so the answer reveals nothing else.
+// that is not pending, is a 404, so the response reveals nothing else.
 func (s *Service) Resend(ctx context.Context, tx bun.Tx, actor *outbox.Actor, scope rbac.Scope, email string) error {
 	notPending := rbac.Error(http.StatusNotFound, MsgNoPending)
 	u, err := accounts.UserByEmail(ctx, tx, email)

@@ -127,6 +127,7 @@ func (s *Service) UpdateAssignment(ctx context.Context, tx bun.Tx, actor *outbox
 	if updated.Role.SystemID != updated.SystemID {
 		return nil, RoleMismatch(updated.Role, updated.System)
 	}
+
 	if c.IsActive != nil && *c.IsActive != a.IsActive {
 		updated.IsActive = *c.IsActive
 		changed = append(changed, "is_active")
@@ -138,6 +139,7 @@ func (s *Service) UpdateAssignment(ctx context.Context, tx bun.Tx, actor *outbox
 	if len(changed) == 0 {
 		return &updated, nil
 	}
+
 	if updated.UserID != a.UserID || updated.SystemID != a.SystemID || updated.RoleID != a.RoleID {
 		taken, err := tx.NewSelect().Model((*model.Assignment)(nil)).Where("user_id = ?", updated.UserID).
 			Where("system_id = ?", updated.SystemID).Where("role_id = ?", updated.RoleID).Where("id <> ?", a.ID).Exists(ctx)

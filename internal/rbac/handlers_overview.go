@@ -84,6 +84,7 @@ func (h *Handlers) EditSettings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+
 	f := httpx.NewFields(in)
 	rawUser, hasUser := in.Raw("user_id")
 	if !hasUser || rawUser == nil || rawUser == "" {
@@ -95,6 +96,7 @@ func (h *Handlers) EditSettings(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, Error(http.StatusBadRequest, "user_id must be an integer"))
 		return
 	}
+
 	if raw, present := in.Raw("settings"); !present || raw == nil {
 		httpx.WriteProblem(w, Error(http.StatusBadRequest, "settings is required"))
 		return
@@ -109,6 +111,7 @@ func (h *Handlers) EditSettings(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
 	}
+
 	var body map[string]any
 	err := h.svc.db.InTx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
 		sys, err := h.settingsSystem(ctx, tx, scope, slug)

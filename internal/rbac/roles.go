@@ -56,8 +56,8 @@ func ReadRoleInput(in *httpx.Input, partial bool) (RoleInput, httpx.FieldErrors)
 }
 
 // CheckRoleChange returns the problem that forbids a caller to change a
-// role with in, or nil. Nobody renames the Admin role; only superusers
-// change built-in roles.
+// role with in, or nil. The Admin role cannot be renamed by anyone, and
+// only superusers change built-in roles.
 func CheckRoleChange(superuser bool, role *model.Role, in RoleInput) *httpx.Problem {
 	if IsAdminRole(role) && in.Name != nil && *in.Name != role.Name {
 		return ErrDefaultRoleChange

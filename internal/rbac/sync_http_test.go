@@ -30,8 +30,8 @@ func (m recordedMessage) String() string {
 	return m.name + ":" + m.action
 }
 
-// syncEnv turns sync on with the test broker; the job workers never start
-// in these tests, so the recorded jobs stay in the table to be read.
+// syncEnv turns sync on with the test broker. The job workers never start
+// in these tests, so the recorded jobs stay in the table.
 func syncEnv(t *testing.T) map[string]string {
 	return map[string]string{"AUTHD_BROKER_URL": testenv.Require(t, testenv.AMQPURL, "RabbitMQ")}
 }

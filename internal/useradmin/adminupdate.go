@@ -176,6 +176,7 @@ func (s *Service) applyAdminChange(ctx context.Context, tx bun.Tx, p *httpx.Prin
 	if err != nil {
 		return nil, err
 	}
+
 	if c.picture != "" {
 		c.setField("profile_picture", c.picture)
 	} else if c.clearPicture && before.ProfilePicture != nil {
@@ -185,6 +186,7 @@ func (s *Service) applyAdminChange(ctx context.Context, tx bun.Tx, p *httpx.Prin
 		c.set["status"], c.set["status_by_id"], c.set["status_at"] = c.status, p.User.ID, now
 		c.changed = append(c.changed, "status")
 	}
+
 	if len(c.set) > 0 {
 		q := tx.NewUpdate().Model((*model.User)(nil)).Set("updated_at = ?", now).Where("id = ?", target.ID)
 		for column, value := range c.set {
@@ -202,6 +204,7 @@ func (s *Service) applyAdminChange(ctx context.Context, tx bun.Tx, p *httpx.Prin
 			return nil, err
 		}
 	}
+
 	after, err := accounts.UserByID(ctx, tx, target.ID)
 	if err != nil {
 		return nil, err

@@ -26,6 +26,7 @@ func (h *Handlers) CreateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, problem)
 		return
 	}
+
 	n, fieldErrors := accounts.ReadNewUser(in)
 	f := httpx.NewFields(in)
 	n.IsStaff, _ = f.Bool("is_staff")
@@ -36,6 +37,7 @@ func (h *Handlers) CreateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, fieldErrors)
 		return
 	}
+
 	var u *model.User
 	err := h.svc.db.InTx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
 		var err error

@@ -2,9 +2,10 @@
 // lists, reading, changing and deleting one user, creating users as a
 // superuser, and giving existing users a role (invite-agent).
 //
-// Who sees whom follows the caller's admin scope (rbac.Scope): a superuser
-// sees everyone; a system admin sees users with an assignment in a system
-// it administers; users outside the scope are answered as unknown. A system
+// The users a caller may read follow its admin scope (rbac.Scope). A
+// superuser reads everyone, and a system admin reads users with an
+// assignment in a system it administers. Users outside the scope get the
+// same 404 as unknown users. A system
 // admin may change the admin fields of users in its scope, except
 // superusers and users who hold an Admin assignment in one of its systems.
 //

@@ -41,6 +41,7 @@ func (h *Handlers) InviteAgentForm(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, errNotAnyAdmin)
 		return
 	}
+
 	ctx := r.Context()
 	systems := []model.System{}
 	q := h.svc.db.NewSelect().Model(&systems).OrderExpr("name, id")
@@ -66,6 +67,7 @@ func (h *Handlers) InviteAgentForm(w http.ResponseWriter, r *http.Request) {
 		}
 		out[i] = inviteSystem{ID: sys.ID, Name: sys.Name, Slug: sys.Slug, Roles: options}
 	}
+
 	users := []model.User{}
 	uq := h.svc.db.NewSelect().Model(&users).Where("is_active = ?", true).Where("is_superuser = ?", false).OrderExpr("first_name, last_name, id")
 	if len(ids) > 0 {
@@ -133,6 +135,7 @@ func (s *Service) inviteAgent(ctx context.Context, tx bun.Tx, p *httpx.Principal
 	if err != nil {
 		return nil, err
 	}
+
 	sys, err := rbac.SystemByID(ctx, tx, systemID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, rbac.Error(http.StatusNotFound, "System not found")
@@ -143,6 +146,7 @@ func (s *Service) inviteAgent(ctx context.Context, tx bun.Tx, p *httpx.Principal
 	if !scope.Has(sys.ID) {
 		return nil, rbac.Error(http.StatusForbidden, "You are not an admin of this system")
 	}
+
 	role, err := rbac.RoleByID(ctx, tx, roleID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && role.SystemID != sys.ID) {
 		return nil, rbac.Error(http.StatusNotFound, "Role not found or does not belong to this system")
@@ -150,6 +154,7 @@ func (s *Service) inviteAgent(ctx context.Context, tx bun.Tx, p *httpx.Principal
 	if err != nil {
 		return nil, err
 	}
+
 	already, err := tx.NewSelect().Model((*model.Assignment)(nil)).Where("user_id = ?", u.ID).Where("system_id = ?", sys.ID).Exists(ctx)
 	if err != nil {
 		return nil, err
@@ -158,6 +163,7 @@ func (s *Service) inviteAgent(ctx context.Context, tx bun.Tx, p *httpx.Principal
 	if already {
 		return nil, conflict
 	}
+
 	a, err := s.rbac.Assign(ctx, tx, rbac.ActorOf(p), u, sys, role, true, nil)
 	if errors.Is(err, rbac.ErrDuplicateAssignment) {
 		return nil, conflict

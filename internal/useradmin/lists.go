@@ -22,7 +22,7 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 
 // ListUsers serves GET /api/v1/users/list/, /api/v1/users/agents/ and
 // /api/v1/users/management/: {"users_count", "users": [UserProfile]}
-// ordered by id. Which users a caller sees:
+// ordered by id. The users a caller gets:
 //
 //   - superuser: every user;
 //   - is_staff: users with an assignment in a system it administers,

@@ -82,6 +82,7 @@ func (h *Handlers) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, problem)
 		return
 	}
+
 	if p.User.ID == id {
 		u, err := h.svc.accounts.UpdateOwnProfile(r.Context(), p.User, in)
 		if err != nil {
@@ -91,6 +92,7 @@ func (h *Handlers) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		h.writeProfile(w, r, http.StatusOK, u)
 		return
 	}
+
 	target, err := visibleUser(r.Context(), h.svc.db, p, id)
 	if err != nil {
 		rbac.Fail(w, r, err)

@@ -1,7 +1,8 @@
-// Package rbactest builds the callers and objects the authorization tests
-// of the admin and integration routes share: two systems with roles, a
-// superuser, an admin of each system, a plain staff user, an employee and
-// API keys, each with an HTTP client that sends its credentials.
+// Package rbactest builds the callers and objects that the authorization
+// tests of the admin and integration routes share. A World has two systems
+// with roles, a superuser, an admin of each system, a plain staff user, an
+// employee and API keys. Each caller gets an HTTP client that sends its
+// credentials.
 package rbactest
 
 import (
@@ -72,12 +73,14 @@ func New(t testing.TB, s *apptest.Server) *World {
 	if err != nil {
 		t.Fatalf("create systems: %v", err)
 	}
+
 	w.Super = w.User(t, "super@example.com", func(n *accounts.NewUser) { n.IsSuperuser = true })
 	w.AdminOfTTS = w.User(t, "ttsadmin@example.com", func(n *accounts.NewUser) { n.IsStaff = true })
 	w.AdminOfHDTS = w.User(t, "hdtsadmin@example.com", func(n *accounts.NewUser) { n.IsStaff = true })
 	w.Agent = w.User(t, "agent@example.com", nil)
 	w.Plain = w.User(t, "plain@example.com", nil)
 	w.FormerAdmin = w.User(t, "former@example.com", func(n *accounts.NewUser) { n.IsStaff = true })
+
 	w.Assign(t, w.AdminOfTTS, w.TTS, w.TTSAdmin, true)
 	w.Assign(t, w.AdminOfHDTS, w.HDTS, w.HDTSAdmin, true)
 	w.AgentTTS = w.Assign(t, w.Agent, w.TTS, w.TTSAgent, true)
