@@ -186,6 +186,7 @@ func (a *App) build(installedAt time.Time) {
 		SecurityAPI: securityapi.NewHandlers(a.DB, a.Tokens, a.Cookies, a.Now, a.Logger),
 		APIKeys:     apikeys.NewHandlers(a.APIKeys),
 		Portal:      a.Portal,
+		Jobs:        jobs.NewHandlers(a.Jobs),
 		RBAC:        rbac.NewHandlers(a.RBAC), Invitations: invitations.NewHandlers(a.Invites, a.DB),
 		UserAdmin: userAdmin, Integration: integrationHandlers,
 		Employees: employees.NewHandlers(a.Employees, a.Cookies),

@@ -96,6 +96,11 @@ func (s *Server) routes() []route {
 		{pattern: "DELETE /api/v1/keys/{id}/", access: access{tier: superuser}, handler: s.APIKeys.Revoke},
 		{pattern: "POST /api/v1/keys/{id}/rotate/", access: access{tier: superuser}, handler: s.APIKeys.Rotate},
 
+		// Delivery jobs (e-mails, sync messages, events) for superusers.
+		{pattern: "GET /api/v1/jobs/", access: access{tier: superuser}, handler: s.Jobs.List},
+		{pattern: "POST /api/v1/jobs/{id}/retry/", access: access{tier: superuser}, handler: s.Jobs.Retry},
+		{pattern: "POST /api/v1/jobs/{id}/discard/", access: access{tier: superuser}, handler: s.Jobs.Discard},
+
 		// Superadmin portal JSON API (api-admin section 6). Login checks the
 		// origin like every sign-in; session answers its own 401 and 403.
 		{pattern: "POST /superadmin/api/login/", access: open, setsCookies: true, handler: s.Portal.Login},

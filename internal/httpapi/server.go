@@ -19,6 +19,7 @@ import (
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/integration"
 	"github.com/mapactive/authd/internal/invitations"
+	"github.com/mapactive/authd/internal/jobs"
 	"github.com/mapactive/authd/internal/media"
 	"github.com/mapactive/authd/internal/portal"
 	"github.com/mapactive/authd/internal/rbac"
@@ -51,6 +52,7 @@ type Deps struct {
 	Sessions *sessions.Handlers
 	APIKeys  *apikeys.Handlers
 	Portal   *portal.Handlers
+	Jobs     *jobs.Handlers // the delivery jobs routes of superusers
 
 	RBAC        *rbac.Handlers
 	Invitations *invitations.Handlers
