@@ -121,7 +121,7 @@ func (sh *SecurityHandlers) change(w http.ResponseWriter, r *http.Request, withC
 // ChangePassword stores a new password hash for the signed-in caller p and
 // revokes every session. A caller signed in by cookie gets a new pair in a
 // new family (with the old family's remember-me choice), so the browser
-// stays signed in; a Bearer caller signs in again.
+// stays signed in. A Bearer caller signs in again.
 func (s *Service) ChangePassword(ctx context.Context, u *model.User, hash string, p *httpx.Principal) (*tokens.Pair, error) {
 	var pair *tokens.Pair
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {

@@ -40,8 +40,8 @@ type Challenge struct {
 
 // Begin stores a challenge for a sign-in whose password was right and
 // signs its token. When e-mail is the default method (no authenticator
-// app) it sends a code, unless the resend cooldown or an e-mail limit
-// holds it back; the earlier code then stays valid.
+// app) it sends a code. The resend cooldown or an e-mail limit can hold the
+// code back, and then the earlier code stays valid.
 func (s *Service) Begin(ctx context.Context, tx bun.Tx, subject Subject, methods []string, rememberMe bool, ip string) (*Challenge, error) {
 	now := s.now().UTC()
 	iat := now.Truncate(time.Second)
@@ -78,7 +78,7 @@ type Refusal struct {
 	Methods   []string
 }
 
-// RefusalKind says why a second factor was not accepted.
+// RefusalKind is the reason a second factor was not accepted.
 type RefusalKind int
 
 // Refusal kinds.

@@ -58,7 +58,7 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
-// SendResult tells whether SendCode sent a code.
+// SendResult reports whether SendCode sent a code.
 type SendResult struct {
 	Sent      bool
 	ExpiresAt time.Time

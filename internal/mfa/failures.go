@@ -89,7 +89,7 @@ func (s *Service) recordFailure(ctx context.Context, tx bun.IDB, subject Subject
 	if subject.Type != tokens.Staff {
 		return true, nil
 	}
-	// Whoever failed here knew the password, so the owner must hear of it.
+	// The failing client knew the password, so the owner is told by e-mail.
 	if txx, ok := tx.(bun.Tx); ok {
 		vars := map[string]any{"user_name": subject.Name, "locked_until": until, "failed_attempts": failures,
 			"lockout_duration": humanMinutes(s.lockout.SecondFactorLockFor), "ip_address": requestinfo.From(ctx).IP}

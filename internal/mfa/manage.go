@@ -114,9 +114,9 @@ func (s *Service) anyFactorMethods(ctx context.Context, db bun.IDB, subject Subj
 	return methods, nil
 }
 
-// Disable checks a code and turns every factor off: e-mail codes, the app,
-// recovery codes; unused codes are voided and every refresh family except
-// keepFamily is revoked.
+// Disable checks a code and turns every factor off: e-mail codes, the app
+// and recovery codes. Unused codes are voided and every refresh family
+// except keepFamily is revoked.
 func (s *Service) Disable(ctx context.Context, subject Subject, code, keepFamily string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx, now time.Time) error {
 		methods, err := s.anyFactorMethods(ctx, tx, subject)

@@ -70,7 +70,7 @@ func (h *Handlers) List(w http.ResponseWriter, r *http.Request) {
 }
 
 // Revoke serves DELETE /api/v1/sessions/{id}/. Another account's session,
-// an unknown id and an already revoked session all answer 404. Revoking
+// an unknown id and an already revoked session all return 404. Revoking
 // the current session also clears the caller's cookies.
 func (h *Handlers) Revoke(w http.ResponseWriter, r *http.Request) {
 	p := httpx.PrincipalFrom(r.Context())
