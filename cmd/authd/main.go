@@ -40,6 +40,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newCheckConfigCommand(), newSeedCommand(),
 		newCreateSuperuserCommand(), newUserCommand(), newAPIKeyCommand(), newEmployeeCommand(), newVersionCommand())
+	root.AddCommand(newJobsCommand(), newWorkerCommand(), newSyncCommand())
 	return root
 }
 

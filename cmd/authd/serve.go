@@ -27,6 +27,11 @@ func runServe(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer a.Close()
+	// The workers outlive the signal: Close stops them after the HTTP
+	// server has finished its requests.
+	if err := a.StartJobs(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 	addr := net.JoinHostPort(a.Config.ListenAddr, strconv.Itoa(a.Config.Port))
 	server := &http.Server{
 		Addr:              addr,
