@@ -14,7 +14,7 @@ import (
 // pageHandler serves a page for an authenticated principal.
 type pageHandler func(w http.ResponseWriter, r *http.Request, who *httpx.Principal)
 
-// right is what a staff page requires beyond a staff token.
+// right is a permission that a staff page requires beyond a staff token.
 type right int
 
 const (
@@ -31,10 +31,10 @@ var errNoPrincipal = errors.New("no valid access token")
 
 // resolve returns the principal of a page request. When the access token is
 // missing, expired or revoked and the request carries a refresh_token
-// cookie, the refresh rotation runs first: the new cookies are set and the
+// cookie, the refresh rotation runs first. The new cookies are set and the
 // returned request carries the new access token, so the page is served
-// without a detour through the sign-in page. A refresh that fails clears the
-// cookies.
+// without a detour through the sign-in page. A refresh that fails clears
+// the cookies.
 func (p *Pages) resolve(w http.ResponseWriter, r *http.Request) (*httpx.Principal, *http.Request, error) {
 	if p.auth == nil {
 		return nil, r, errors.New("web: no authenticator installed")
@@ -46,6 +46,7 @@ func (p *Pages) resolve(w http.ResponseWriter, r *http.Request) (*httpx.Principa
 	if problem.Status >= 500 {
 		return nil, r, problem
 	}
+
 	refresh, err := r.Cookie(httpx.RefreshCookie)
 	if err != nil || refresh.Value == "" {
 		return nil, r, errNoPrincipal
@@ -59,6 +60,7 @@ func (p *Pages) resolve(w http.ResponseWriter, r *http.Request) (*httpx.Principa
 		return nil, r, errNoPrincipal
 	}
 	p.Cookies.SetPair(w, pair)
+
 	refreshed := withAccessToken(r, pair.Access)
 	who, problem = p.auth.Authenticate(refreshed)
 	if problem != nil {
@@ -91,10 +93,10 @@ func withAccessToken(r *http.Request, access string) *http.Request {
 	return out
 }
 
-// staffPage guards a staff page: no token sends the browser to the staff
-// sign-in with next, an employee token to the employee profile, and missing
-// rights to the staff profile with an error toast (the 403 page for the
-// HDTS pending page).
+// staffPage guards a staff page. Without a token the browser goes to the
+// staff sign-in with next, with an employee token to the employee profile,
+// and without the right to the staff profile with an error toast. The HDTS
+// pending page renders the 403 page instead.
 func (p *Pages) staffPage(need right, h pageHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		who, r, err := p.resolve(w, r)
@@ -172,7 +174,7 @@ func (p *Pages) optionalPrincipal(w http.ResponseWriter, r *http.Request) (*http
 	return who, r, err
 }
 
-// redirect answers 302 to target.
+// redirect writes a 302 to target.
 func (p *Pages) redirect(w http.ResponseWriter, r *http.Request, target string) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusFound)

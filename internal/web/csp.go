@@ -26,11 +26,10 @@ func (p *Pages) captchaConfig() captchaConfig {
 }
 
 // contentSecurityPolicy is the csrf package's page policy with two
-// directives widened for the pages: img-src also allows blob: URLs (the
-// picture cropper previews a local file), and form-action also allows the
-// CORS origins, because Chromium applies form-action to the redirect that
-// follows a form post, and the system selection form redirects to a system
-// URL.
+// directives widened. img-src also allows blob: URLs, because the picture
+// cropper previews a local file. form-action also allows the CORS origins,
+// because Chromium applies form-action to the redirect after a form post,
+// and the system selection form redirects to a system URL.
 func (p *Pages) contentSecurityPolicy() string {
 	policy := csrf.ContentSecurityPolicy(p.Config.Captcha.Provider)
 	policy = withDirective(policy, "img-src", "'self' data: blob:")

@@ -42,8 +42,8 @@ func (p *Pages) employeeLanding(next string) string {
 }
 
 // EmployeeVerifyOTP serves GET /verify-otp/: it completes the second step
-// that the sign-in page left in sessionStorage. Without one it asks the
-// employee to sign in first; the script decides which state to show.
+// that the sign-in page left in sessionStorage. Without one it shows a link
+// to the sign-in page. The script decides which state to show.
 func (p *Pages) EmployeeVerifyOTP(w http.ResponseWriter, r *http.Request) {
 	v := p.newView("Verify OTP - HDTS Employee", "js/employee_verify.js")
 	v.BodyClass = "centered"

@@ -53,7 +53,7 @@ func (p *Pages) verifyOTPInProcess(w http.ResponseWriter, r *http.Request, chall
 		} `json:"user"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &reply); err != nil {
-		return nil, errors.New("verify-otp answered a body that is not JSON")
+		return nil, errors.New("verify-otp returned a body that is not JSON")
 	}
 	if rec.Code >= 500 {
 		return nil, errors.New("verify-otp failed: " + rec.Body.String())
@@ -73,8 +73,8 @@ func (p *Pages) verifyOTPInProcess(w http.ResponseWriter, r *http.Request, chall
 
 // requestSignInOTP sends a new sign-in code to a staff account that has a
 // pending sign-in challenge and uses e-mail codes. Unknown addresses and
-// accounts without a challenge get nothing, and the caller answers every
-// case the same way.
+// accounts without a challenge get nothing, and the caller sends the same
+// response in every case.
 func (p *Pages) requestSignInOTP(ctx context.Context, email string) error {
 	if p.MFA == nil {
 		return nil

@@ -189,7 +189,7 @@ func TestPublicPagesRender(t *testing.T) {
 			t.Error("no csrftoken cookie was set")
 		}
 
-		// Invalid links answer 400 with the invalid-link state.
+		// Invalid links return 400 with the invalid-link state.
 		for _, path := range []string{"/api/v1/users/password/reset/?token=nope", "/api/v1/users/password/reset", "/reset-password/?token=nope", "/email/confirm/"} {
 			p := b.get(path).expect(t, http.StatusBadRequest)
 			if !strings.Contains(p.body, "This link is invalid or has expired.") {
@@ -302,7 +302,7 @@ func TestFormSignInSelectionAndCSRF(t *testing.T) {
 			t.Error("a signed-in staff user was not sent from the sign-in page to the selection")
 		}
 
-		// The request-otp form answers every submission the same way.
+		// The request-otp form gives every submission the same response.
 		otp := b.post("/staff/request-otp/", url.Values{"email": {"nobody@example.com"}}).expect(t, http.StatusFound)
 		if otp.location() != "/staff/login/" {
 			t.Errorf("request-otp went to %q", otp.location())

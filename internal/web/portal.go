@@ -92,6 +92,7 @@ func (p *Pages) PortalLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		v, _ := f.String(name, httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: name != "password", Max: max})
 		return v
 	}
+
 	data := portalLoginData{Email: text("email", 254), Next: p.portalNext(text("next", 2048))}
 	password, code := text("password", 1024), text("otp_code", 32)
 	data.NeedOTP = code != ""
@@ -103,6 +104,7 @@ func (p *Pages) PortalLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.ServerError(w, r, errors.New("web: the portal is not installed"))
 		return
 	}
+
 	_, id, err := p.Portal.SignIn(r.Context(), portal.Credentials{Email: data.Email, Password: password, OTPCode: code})
 	if err != nil {
 		var problem *httpx.Problem

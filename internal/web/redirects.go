@@ -13,12 +13,6 @@ func (p *Pages) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	p.redirect(w, r, "/staff/login/?mode=forgot")
 }
 
-// AdminSite serves /admin/ and every path below it: authd's only
-// administration site is the superadmin portal.
-func (p *Pages) AdminSite(w http.ResponseWriter, r *http.Request) {
-	p.redirect(w, r, "/superadmin/")
-}
-
 // LegacyEmployeeReset serves GET /employees/reset-password/, the path older
 // reset e-mails linked to, with a permanent redirect that keeps the query.
 func (p *Pages) LegacyEmployeeReset(w http.ResponseWriter, r *http.Request) {

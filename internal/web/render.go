@@ -55,7 +55,7 @@ type toast struct {
 	Message string `json:"message"`
 }
 
-// captchaConfig tells page scripts how to show a CAPTCHA.
+// captchaConfig is the CAPTCHA setting that page scripts read.
 type captchaConfig struct {
 	Provider  string `json:"provider"` // builtin, recaptcha, hcaptcha, turnstile or none
 	SiteKey   string `json:"site_key,omitempty"`

@@ -13,8 +13,8 @@ import (
 	"github.com/mapactive/authd/internal/throttle"
 )
 
-// welcomePath is the system selection page every staff sign-in leads to
-// unless next says otherwise.
+// welcomePath is the system selection page, where every staff sign-in
+// leads unless next names another target.
 const welcomePath = "/api/v1/users/welcome/"
 
 // loginPage is the state of the staff sign-in page.
@@ -69,7 +69,7 @@ func (p *Pages) loginView(r *http.Request, data *loginPage, email string) *view 
 // StaffLoginSubmit serves POST /staff/login/ and /api/v1/users/login/ui/,
 // the sign-in form for browsers without scripts. The password step either
 // signs in or re-renders the page in OTP mode with the challenge in a hidden
-// field; the password itself is never kept between the two steps.
+// field. The password itself is never kept between the two steps.
 func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	in, ok := p.readForm(w, r)
 	if !ok {
@@ -79,6 +79,7 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	next, _ := f.String("next", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 2048})
 	remember, _ := f.Bool("remember_me")
 	data := &loginPage{Mode: "login", Next: p.safeNext(next), RememberMe: remember}
+
 	challenge, _ := f.String("temporary_token", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 4096})
 	if challenge != "" {
 		p.staffOTPSubmit(w, r, f, data, challenge)
@@ -91,6 +92,7 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		captcha, _ = f.String("captcha_token", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 4096})
 	}
 	data.Email = email
+
 	if !f.Errors.Empty() {
 		p.loginFailed(w, r, data, http.StatusBadRequest, "The sign-in form is invalid: "+f.Errors.First())
 		return
@@ -103,6 +105,7 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.loginFailed(w, r, data, http.StatusBadRequest, "Enter a valid email address.")
 		return
 	}
+
 	info := requestinfo.From(r.Context())
 	result, err := p.Accounts.SignIn(r.Context(), accounts.Credentials{Email: email, Password: password, CaptchaToken: captcha,
 		RememberMe: remember, IP: info.IP, UserAgent: info.UserAgent})
@@ -110,6 +113,7 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.signInFailed(w, r, data, err)
 		return
 	}
+
 	if result.Challenge != nil {
 		data.Mode, data.TemporaryToken = "otp", result.Challenge.Token
 		data.OTPMessage = "Enter the code from your authenticator app to complete sign-in."
@@ -136,6 +140,7 @@ func (p *Pages) staffOTPSubmit(w http.ResponseWriter, r *http.Request, f *httpx.
 		p.loginFailed(w, r, data, http.StatusServiceUnavailable, "Two-factor sign-in is not available right now.")
 		return
 	}
+
 	outcome, err := p.verifyOTPInProcess(w, r, challenge, code, data.RememberMe)
 	if err != nil {
 		p.ServerError(w, r, err)
@@ -148,6 +153,7 @@ func (p *Pages) staffOTPSubmit(w http.ResponseWriter, r *http.Request, f *httpx.
 		p.loginFailed(w, r, data, outcome.status, outcome.message)
 		return
 	}
+
 	u, err := accounts.UserByID(r.Context(), p.DB, outcome.userID)
 	if err != nil {
 		p.ServerError(w, r, err)
@@ -173,9 +179,10 @@ func (p *Pages) finishStaffSignIn(w http.ResponseWriter, r *http.Request, result
 	p.redirect(w, r, target)
 }
 
-// staffLanding returns where a staff user goes after signing in: next when
-// it passes safeNext; the only system's URL when AUTHD_LOGIN_SKIP_SINGLE_SYSTEM
-// is on and the user has exactly one active system; else system selection.
+// staffLanding returns where a staff user goes after signing in. That is
+// next when it passes safeNext, else the only system's URL when
+// AUTHD_LOGIN_SKIP_SINGLE_SYSTEM is on and the user has exactly one active
+// system, else system selection.
 func (p *Pages) staffLanding(ctx context.Context, u *model.User, next string) (string, error) {
 	if target := p.safeNext(next); target != "" {
 		return target, nil
@@ -222,7 +229,7 @@ func (p *Pages) loginFailed(w http.ResponseWriter, r *http.Request, data *loginP
 
 // StaffRequestOTP serves POST /staff/request-otp/ and
 // /api/v1/users/login/request-otp/: it sends a sign-in code when the account
-// exists and uses e-mail codes, and answers every submission the same way.
+// exists and uses e-mail codes, and gives every submission the same response.
 func (p *Pages) StaffRequestOTP(w http.ResponseWriter, r *http.Request) {
 	in, ok := p.readForm(w, r)
 	if !ok {
@@ -240,7 +247,8 @@ func (p *Pages) StaffRequestOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readForm decodes a form post and checks its CSRF token. On failure it has
-// already answered: the 403 page for a bad token, the 400 page otherwise.
+// already written the response: the 403 page for a bad token, else the page
+// of the decoding error (400, 413 or 415).
 func (p *Pages) readForm(w http.ResponseWriter, r *http.Request) (*httpx.Input, bool) {
 	in, problem := httpx.Decode(w, r)
 	if problem != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/mapactive/authd/internal/model"
 )
 
-// staffProfileData is what the staff profile page shows.
+// staffProfileData is the content of the staff profile page.
 type staffProfileData struct {
 	User        *model.User
 	Privileged  bool // is_staff or superuser: may change names and suffix

@@ -45,7 +45,7 @@ func loadStatic() (*staticFiles, error) {
 }
 
 // url returns the versioned URL of an asset. An unknown asset is a template
-// bug; it gets an unversioned URL so the page still renders and the 404
+// bug. It gets an unversioned URL, so the page still renders and the 404
 // shows up in the browser console and the tests.
 func (s *staticFiles) url(rel string) string {
 	if v, ok := s.versions[rel]; ok {

@@ -36,15 +36,15 @@ type FormTokens interface {
 	CheckValue(r *http.Request, submitted string) error
 }
 
-// CaptchaStatus tells whether a sign-in from an address or for an e-mail
+// CaptchaStatus reports whether a sign-in from an address or for an e-mail
 // must pass a CAPTCHA first. The throttle package's Guard implements it.
 type CaptchaStatus interface {
 	CaptchaRequired(ctx context.Context, email, ip string) (bool, error)
 }
 
 // Deps are the services the pages use. The optional ones (nil allowed) come
-// from packages that may not be wired: a page whose service is missing shows
-// its form but answers the form fallback with an error toast.
+// from packages that may not be wired. A page whose service is missing still
+// renders, and its form fallback fails with an error toast or the 500 page.
 type Deps struct {
 	Config      *config.Config
 	DB          *storage.DB
@@ -79,7 +79,8 @@ type Pages struct {
 }
 
 // New parses the embedded templates and indexes the static files. It fails
-// only when an embedded file is broken, which the package tests catch.
+// only when an embedded file is broken; TestEveryPageTemplateParses parses
+// every page.
 func New(d Deps) (*Pages, error) {
 	static, err := loadStatic()
 	if err != nil {

@@ -290,7 +290,7 @@ func TestAdminPages(t *testing.T) {
 	if got := b.Title(); got != "Assign Agent to Role" {
 		t.Errorf("assign-role title %q", got)
 	}
-	// The same path answers JSON when asked for it.
+	// The same path returns JSON when the request asks for it.
 	if !Eval[bool](b, `fetch("/assign-role/", {headers: {Accept: "application/json"}, credentials: "include"}).then(r => r.json()).then(d => Array.isArray(d.assignments))`) {
 		t.Error("/assign-role/ does not answer JSON for Accept: application/json")
 	}

@@ -29,7 +29,14 @@
         UI.cell(tr, k.name);
         UI.cell(tr, k.prefix);
         UI.cell(tr, (k.scopes || []).join(", "));
-        UI.cell(tr, k.last_used_at ? A.formatDate(k.last_used_at) + (k.last_used_ip ? " from " + k.last_used_ip : "") : "Never");
+        var used = "Never";
+        if (k.last_used_at) {
+          used = A.formatDate(k.last_used_at);
+          if (k.last_used_ip) {
+            used += " from " + k.last_used_ip;
+          }
+        }
+        UI.cell(tr, used);
         UI.cell(tr, k.expires_at ? A.formatDate(k.expires_at) : "Never");
         UI.cell(tr, UI.badge(k.is_active, "Active", k.revoked_at ? "Revoked" : "Inactive"));
         if (k.is_active) {

@@ -66,7 +66,10 @@
   function submit() {
     var body = new FormData();
     ["first_name", "middle_name", "last_name", "suffix", "email", "phone_number", "company_id", "department", "username", "password"].forEach(function (name) {
-      var value = $(name).value.trim ? (name === "password" ? $(name).value : $(name).value.trim()) : $(name).value;
+      var value = $(name).value;
+      if (name !== "password") {
+        value = value.trim();
+      }
       if (value !== "") {
         body.append(name, value);
       }

@@ -25,9 +25,20 @@
       var value = input.value;
       var s = value ? score(value) : 0;
       fill.style.width = (s * 20) + "%";
-      fill.className = s >= 4 ? "good" : s >= 2 ? "fair" : "";
+      fill.className = "";
+      if (s >= 4) {
+        fill.className = "good";
+      } else if (s >= 2) {
+        fill.className = "fair";
+      }
       var labels = ["", "Weak", "Weak", "Fair", "Strong", "Very strong"];
-      text.textContent = value ? "Strength: " + labels[s] + (value.length < 8 ? " (at least 8 characters)" : "") : "";
+      text.textContent = "";
+      if (value) {
+        text.textContent = "Strength: " + labels[s];
+        if (value.length < 8) {
+          text.textContent += " (at least 8 characters)";
+        }
+      }
     });
   }
 
