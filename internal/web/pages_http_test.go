@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -490,4 +491,63 @@ func TestClassicFormsOfProfileRegistrationAndPortal(t *testing.T) {
 	if p.get("/superadmin/").status != http.StatusFound {
 		t.Error("the portal session survived logout")
 	}
+}
+
+// BenchmarkSignInPageThroughApp measures GET /staff/login/ through authd's
+// whole handler chain on SQLite: middleware, the token check, the CAPTCHA
+// status query, CSRF cookie and rendering.
+func BenchmarkSignInPageThroughApp(b *testing.B) {
+	s := apptest.New(b, "sqlite", nil)
+	handler := s.App.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/staff/login/", nil)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
+
+// BenchmarkTransparentRefresh measures a page request whose access token
+// has expired: the refresh rotation runs and the page is served.
+func BenchmarkTransparentRefresh(b *testing.B) {
+	s := newServerTB(b)
+	handler := s.App.Handler()
+	client := s.Client()
+	client.Post("/api/v1/users/login/api/", apptest.JSON(map[string]any{"email": "bench@example.com", "password": password})).Expect(b, http.StatusOK)
+	refresh := client.Cookie("refresh_token")
+	s.Clock.Advance(s.App.Config.Tokens.AccessLifetime + time.Second)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/api/v1/users/welcome/", nil)
+		req.AddCookie(&http.Cookie{Name: "refresh_token", Value: refresh})
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		for _, c := range w.Result().Cookies() {
+			if c.Name == "refresh_token" {
+				refresh = c.Value
+			}
+		}
+	}
+}
+
+func newServerTB(b *testing.B) *apptest.Server {
+	s := apptest.New(b, "sqlite", nil)
+	if err := (&seed.Seeder{DB: s.App.DB, Now: s.Clock.Now}).AllRoles(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	n := &accounts.NewUser{Email: "bench@example.com", Password: password, Status: model.StatusApproved, IsActive: true}
+	err := s.App.DB.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := s.App.Accounts.CreateUser(ctx, tx, n, nil)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }

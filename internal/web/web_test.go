@@ -13,7 +13,7 @@ import (
 	"github.com/mapactive/authd/internal/requestinfo"
 )
 
-func testPages(t *testing.T) *Pages {
+func testPages(t testing.TB) *Pages {
 	t.Helper()
 	cfg := &config.Config{PublicURL: "https://auth.example.org", DefaultSystemURL: "https://apps.example.org/dashboard",
 		SystemURLs:         map[string]string{"tts": "https://tts.example.org/"},
@@ -99,5 +99,17 @@ func TestServerErrorShowsRequestID(t *testing.T) {
 	}
 	if strings.Contains(body, "database unreachable") {
 		t.Error("500 page leaks the error")
+	}
+}
+
+// BenchmarkRenderSignInPage measures one render of the staff sign-in page
+// (template execution, CSP and headers) without the network or a database.
+func BenchmarkRenderSignInPage(b *testing.B) {
+	p := testPages(b)
+	r := httptest.NewRequest(http.MethodGet, "/staff/login/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		p.render(w, r, http.StatusOK, "staff_login", p.loginView(r, &loginPage{Mode: "login"}, ""))
 	}
 }
