@@ -10,6 +10,7 @@ import (
 
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/apptest"
+	"github.com/mapactive/authd/internal/employees"
 	"github.com/mapactive/authd/internal/model"
 )
 
@@ -146,5 +147,42 @@ func TestAuditQueryForSuperusers(t *testing.T) {
 				r.Errorf(t, "query %s", query)
 			}
 		}
+	})
+}
+
+func TestSessionsForEmployees(t *testing.T) {
+	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
+		e, err := s.App.Employees.Register(context.Background(), &employees.NewEmployee{Email: "worker@example.com", Password: password, FirstName: "Ana", LastName: "Cruz"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.App.DB.NewUpdate().Model((*model.Employee)(nil)).Set("status = ?", model.StatusApproved).Where("id = ?", e.ID).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// A staff user with the same id must not see or end the employee's sessions.
+		createUser(t, s, "staff-twin@example.com", false)
+		staff := signIn(t, s, "staff-twin@example.com", "staff")
+
+		first, second := s.Client(), s.Client()
+		for _, c := range []*apptest.Client{first, second} {
+			c.Post("/api/v1/hdts/employees/api/login/", apptest.JSON(map[string]any{"email": "worker@example.com", "password": password})).Expect(t, http.StatusOK)
+		}
+		list := first.Get("/api/v1/sessions/").Expect(t, http.StatusOK)
+		sessions, _ := list.Get("sessions").([]any)
+		if len(sessions) != 2 {
+			t.Fatalf("employee sessions = %d, want 2; body %s", len(sessions), list.Body)
+		}
+		var otherID string
+		for _, raw := range sessions {
+			if session := raw.(map[string]any); session["current"] == false {
+				otherID = session["id"].(string)
+			}
+		}
+		staff.Do(http.MethodDelete, "/api/v1/sessions/"+otherID+"/", nil).Expect(t, http.StatusNotFound)
+		first.Do(http.MethodDelete, "/api/v1/sessions/"+otherID+"/", nil).Expect(t, http.StatusOK)
+		second.Get("/api/me/").Expect(t, http.StatusUnauthorized)
+		first.Post("/api/v1/sessions/revoke-all/", apptest.JSON(map[string]any{})).Expect(t, http.StatusOK)
+		first.Get("/api/me/").Expect(t, http.StatusUnauthorized)
+		staff.Get("/api/me/").Expect(t, http.StatusOK)
 	})
 }
