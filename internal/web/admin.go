@@ -53,7 +53,7 @@ func (p *Pages) InviteAgent(w http.ResponseWriter, r *http.Request) {
 // that the caller administers. A caller who administers none goes to the
 // profile page with an error toast.
 func (p *Pages) RoleManagement(w http.ResponseWriter, r *http.Request) {
-	p.staffPage(anyAdmin, func(w http.ResponseWriter, r *http.Request, who *httpx.Principal) {
+	p.staffPage(anyStaff, func(w http.ResponseWriter, r *http.Request, who *httpx.Principal) {
 		system, err := p.roleSystem(r, who)
 		if err != nil {
 			p.ServerError(w, r, err)

@@ -384,8 +384,11 @@ func TestAccountTypeAndRightsRedirects(t *testing.T) {
 		if p := staff.get("/api/v1/hdts/user-management/pending/").expect(t, http.StatusForbidden); p.title() != "Access Denied" {
 			t.Errorf("pending page without rights: %q", p.title())
 		}
-		if p := staff.get("/staff/role-management/"); p.location() != "/staff/settings/profile/" {
-			t.Errorf("role management without admin rights went to %q", p.location())
+		if p := staff.get("/staff/role-management/"); p.location() != "/staff/settings/profile/" || staff.cookie("authd_flash") != "no-systems" {
+			t.Errorf("role management without admin rights went to %q with flash %q", p.location(), staff.cookie("authd_flash"))
+		}
+		if p := staff.get("/staff/settings/profile/"); !strings.Contains(p.body, "No systems are assigned to your account. Please contact support.") {
+			t.Error("the profile page does not show the no-systems toast")
 		}
 
 		// An employee token on a staff page goes to the employee profile.

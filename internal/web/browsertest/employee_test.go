@@ -2,14 +2,23 @@ package browsertest
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
+	"net/http"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/mapactive/authd/internal/apptest"
+	"github.com/mapactive/authd/internal/model"
+	"github.com/mapactive/authd/internal/secrets"
 )
 
 // writePicture writes a 300x200 PNG for upload tests and returns its path.
@@ -178,4 +187,52 @@ func TestEmployeeResetAndVerifyPages(t *testing.T) {
 		t.Errorf("verify-otp without a challenge shows %q", got)
 	}
 	b.Shot("verify-otp-without-challenge")
+}
+
+func TestEmployeeForgotPasswordAndReset(t *testing.T) {
+	systems := StartSystems(t)
+	env := systems.Env()
+	mailpit := mailpitEnv(t, env)
+	s := NewServer(t, env)
+	startJobs(t, s)
+	email := "employee." + strings.ToLower(secrets.HexID()[:10]) + "@example.com"
+	api := s.Client()
+	api.Post("/api/v1/hdts/employees/api/register/", apptest.JSON(map[string]any{
+		"email": email, "password": Password, "first_name": "Sam", "last_name": "Reyes"})).Expect(t, http.StatusCreated)
+	if _, err := s.App.DB.NewUpdate().Model((*model.Employee)(nil)).Set("status = ?", model.StatusApproved).
+		Where("email_normalized = ?", model.NormalizeEmail(email)).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	b := Start(t, s)
+	b.Open("/login/")
+	b.Click("#toggleForgotPassword")
+	b.Type("#reset_email", email)
+	b.Click("#resetButton")
+	b.WaitToast("success", "If an account with that email exists")
+	link := ""
+	deadline := time.Now().Add(stepTimeout)
+	for link == "" && time.Now().Before(deadline) {
+		link = regexp.MustCompile(`https?://[^\s"<>]+/reset-password/\?token=[A-Za-z0-9_-]+`).FindString(waitForMailText(t, mailpit, email))
+		if link == "" {
+			time.Sleep(200 * time.Millisecond) // the welcome e-mail may arrive first
+		}
+	}
+	if link == "" {
+		t.Fatal("no reset link reached Mailpit")
+	}
+	b.Open(strings.TrimPrefix(link, s.URL))
+	b.WaitVisible("#resetPasswordForm #newPassword")
+	b.Type("#newPassword", "Maple-Comet-Harbor-92")
+	b.Type("#confirmPassword", "Maple-Comet-Harbor-92")
+	b.WaitFor("the hints", `document.getElementById("matchReq").classList.contains("met")`)
+	b.Shot("employee-reset")
+	b.Click("#submitBtn")
+	b.WaitVisible("#successMessage")
+	b.Open("/login/")
+	b.Type("input#id_email[name=email]", email)
+	b.Type("input#id_password[name=password]", "Maple-Comet-Harbor-92")
+	b.Click("#loginButton")
+	b.WaitToast("success", "Logged in successfully!")
+	b.WaitPath(systems.HDTS.URL + "/employee/home")
 }
