@@ -262,6 +262,11 @@ func (s *Service) applyProfileChange(ctx context.Context, u *model.User, c *prof
 		c.set["otp_disable_grant_until"] = nil
 		c.changedFor = append(c.changedFor, "otp_enabled")
 	}
+	keepFamily := ""
+	if c.otpOffAll {
+		// Read before the transaction: SQLite has one connection.
+		keepFamily = s.callerFamily(ctx, httpx.PrincipalFrom(ctx))
+	}
 	var updated *model.User
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
@@ -276,6 +281,9 @@ func (s *Service) applyProfileChange(ctx context.Context, u *model.User, c *prof
 		}
 		if c.otpOffAll {
 			if err := s.disableAllFactors(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			if err := s.factorsTurnedOff(ctx, tx, u.ID, keepFamily); err != nil {
 				return err
 			}
 		}

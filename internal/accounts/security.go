@@ -5,12 +5,16 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/uptrace/bun"
+
+	"github.com/mapactive/authd/internal/audit"
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/requestinfo"
 	"github.com/mapactive/authd/internal/throttle"
+	"github.com/mapactive/authd/internal/tokens"
 )
 
 // SecurityHandlers serves the staff routes of two-factor authentication,
@@ -101,4 +105,22 @@ func (sh *SecurityHandlers) LimitRegistration(next http.HandlerFunc) http.Handle
 		}
 		next(w, r)
 	}
+}
+
+// factorsTurnedOff applies what turning two-factor authentication off
+// requires besides the factor rows, which disableAllFactors removed: every
+// other session of the user ends, and the audit log records it.
+func (s *Service) factorsTurnedOff(ctx context.Context, tx bun.Tx, userID int64, keepFamily string) error {
+	now := s.now()
+	revoked, err := s.tokens.RevokeSubject(ctx, tx, tokens.Staff, userID, tokens.ReasonFactorChanged, keepFamily)
+	if err != nil {
+		return err
+	}
+	if revoked > 0 {
+		event := audit.Event{Name: "family.revoked", Details: map[string]any{"reason": tokens.ReasonFactorChanged, "families": revoked}}.Subject("staff", userID)
+		if err := audit.Record(ctx, tx, now, event); err != nil {
+			return err
+		}
+	}
+	return audit.Record(ctx, tx, now, audit.Event{Name: "2fa.disabled", Details: map[string]any{"by": "profile"}}.Actor("staff", userID).Subject("staff", userID))
 }

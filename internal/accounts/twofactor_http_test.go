@@ -306,6 +306,7 @@ func TestVerifyDisableOpensProfileWindow(t *testing.T) {
 	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
 		u := createUser(t, s, "window@example.com", nil)
 		owner, _ := signedIn(t, s, "window@example.com")
+		elsewhere, _ := signedIn(t, s, "window@example.com")
 		owner.Post("/api/v1/users/2fa/enable/", apptest.JSON(map[string]any{"password": testPassword})).Expect(t, http.StatusOK)
 		owner.Do(http.MethodPatch, "/api/v1/users/profile/", &apptest.Body{ContentType: "application/json", Data: []byte(`{"otp_enabled": false}`)}).Expect(t, http.StatusBadRequest)
 		sent := s.Client().Post("/api/v1/users/2fa/request-otp/", apptest.JSON(map[string]any{"email": "window@example.com", "password": testPassword})).Expect(t, http.StatusOK)
@@ -325,5 +326,9 @@ func TestVerifyDisableOpensProfileWindow(t *testing.T) {
 		if profile.Get("otp_enabled") != false {
 			profile.Errorf(t, "profile after the window opened")
 		}
+		if r := elsewhere.Get("/api/me/"); r.Status != http.StatusUnauthorized {
+			r.Errorf(t, "another session survived turning 2FA off")
+		}
+		owner.Get("/api/me/").Expect(t, http.StatusOK)
 	})
 }
