@@ -46,7 +46,7 @@ func TestProfileByCompany(t *testing.T) {
 		}
 
 		// An API key with users:read may look up anyone; other scopes may not.
-		name, other2 := "hdts backend", "assignments only"
+		name, narrowName := "hdts backend", "assignments only"
 		key, err := s.App.APIKeys.Create(context.Background(), apikeys.Spec{Name: &name, Scopes: []string{"users:read"}}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -56,7 +56,7 @@ func TestProfileByCompany(t *testing.T) {
 		if resp := service.Get("/api/v1/users/profile/by-company/" + *u.CompanyID + "/").Expect(t, http.StatusOK); resp.Get("user_type") != "staff" {
 			resp.Errorf(t, "unexpected body for an API key")
 		}
-		narrow, err := s.App.APIKeys.Create(context.Background(), apikeys.Spec{Name: &other2, Scopes: []string{"assignments:read"}}, nil)
+		narrow, err := s.App.APIKeys.Create(context.Background(), apikeys.Spec{Name: &narrowName, Scopes: []string{"assignments:read"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
