@@ -19,7 +19,7 @@ import (
 const testPassword = "Blue-Harbor-Lantern-42"
 
 // newUser creates an approved staff user with testPassword.
-func newUser(t *testing.T, s *apptest.Server, email string) *model.User {
+func newUser(t testing.TB, s *apptest.Server, email string) *model.User {
 	t.Helper()
 	var u *model.User
 	err := s.App.DB.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
@@ -270,5 +270,30 @@ func TestTrustedProxies(t *testing.T) {
 				t.Errorf("client IP = %q, want %q", ip, tc.want)
 			}
 		})
+	}
+}
+
+func TestAPIResponsesAreNotCached(t *testing.T) {
+	s := apptest.New(t, storage.SQLite, map[string]string{"AUTHD_CAPTCHA_PROVIDER": "none"})
+	u := newUser(t, s, "cache@example.com")
+	c := s.Client()
+	login := c.Post("/api/v1/users/login/api/", apptest.JSON(map[string]any{"email": "cache@example.com", "password": testPassword}))
+	responses := map[string]*apptest.Response{
+		"login/api":       login,
+		"token obtain":    c.Post("/api/v1/token/obtain/", apptest.JSON(map[string]any{"email": "cache@example.com", "password": testPassword})),
+		"failed sign-in":  c.Post("/token/", apptest.JSON(map[string]any{"email": "cache@example.com", "password": "wrong"})),
+		"refresh":         c.Post("/api/v1/token/refresh/", apptest.JSON(map[string]any{"refresh": login.String("refresh_token")})),
+		"refresh cookie":  c.Post("/api/v1/token/refresh/cookie/", apptest.JSON(map[string]any{})),
+		"validate":        c.Get("/api/v1/users/token/validate/"),
+		"me":              c.Get("/api/me/"),
+		"profile":         c.Get("/api/v1/users/profile/"),
+		"profile update":  c.Do(http.MethodPatch, "/api/v1/users/profile/", &apptest.Body{ContentType: "application/json", Data: []byte(`{"username": "cached"}`)}),
+		"by company":      c.Get("/api/v1/users/profile/by-company/" + *u.CompanyID + "/"),
+		"unauthenticated": s.Client().Get("/api/me/"),
+	}
+	for name, resp := range responses {
+		if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s (%d): Cache-Control = %q, want no-store", name, resp.Status, got)
+		}
 	}
 }

@@ -147,6 +147,11 @@ func (s *Server) guard(rt route) http.Handler {
 			rt.html(w, r)
 			return
 		}
+		if !rt.page {
+			// API answers carry tokens or personal data, including their error
+			// bodies; a handler of public content (pictures) replaces this.
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		if problem := s.checkOrigin(r, rt.setsCookies); problem != nil {
 			httpx.WriteProblem(w, problem)
 			return
