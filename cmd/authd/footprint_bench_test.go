@@ -141,4 +141,3 @@ func rssMiB(b *testing.B, pid int) float64 {
 	b.Fatal("no VmRSS line")
 	return 0
 }
-
