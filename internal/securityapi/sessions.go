@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/mapactive/authd/internal/audit"
@@ -76,6 +77,11 @@ func (h *Handlers) Revoke(w http.ResponseWriter, r *http.Request) {
 	p := httpx.PrincipalFrom(r.Context())
 	subjectType, id, current := h.caller(r.Context(), p)
 	familyID := r.PathValue("id")
+	if _, err := uuid.Parse(familyID); err != nil {
+		// Family ids are UUIDs; anything else names no session.
+		httpx.WriteProblem(w, httpx.ErrNotFound)
+		return
+	}
 	revoked := false
 	err := h.db.InTx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("refresh_families").
