@@ -281,6 +281,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/tts/manage-assignments/", access: open, page: true, handler: pg.ManageAssignments},
 		{pattern: "GET /api/v1/hdts/user-management/pending/", access: open, page: true, handler: pg.PendingRegistrations},
 		{pattern: "GET /staff/api-keys/", access: open, page: true, handler: pg.StaffAPIKeys},
+		{pattern: "GET /staff/jobs/", access: open, page: true, handler: pg.StaffJobs},
 		{pattern: "GET /superadmin/login/", access: open, page: true, handler: pg.PortalLogin},
 		{pattern: "POST /superadmin/login/", access: open, page: true, setsCookies: true, handler: pg.PortalLoginSubmit},
 		{pattern: "GET /superadmin/logout/", access: open, page: true, handler: pg.PortalLogout},

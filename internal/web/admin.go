@@ -132,3 +132,14 @@ func (p *Pages) StaffAPIKeys(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusOK, "api_keys", v)
 	})(w, r)
 }
+
+// StaffJobs serves GET /staff/jobs/ for superusers: the delivery jobs of
+// the staff jobs API, with retry and discard.
+func (p *Pages) StaffJobs(w http.ResponseWriter, r *http.Request) {
+	p.staffPage(superuser, func(w http.ResponseWriter, r *http.Request, who *httpx.Principal) {
+		v := p.adminView(who, "Delivery Jobs", "jobs", "js/jobs.js")
+		v.Config.Page["jobs_api"] = "/api/v1/jobs/"
+		v.Config.Page["can_discard"] = true
+		p.render(w, r, http.StatusOK, "jobs", v)
+	})(w, r)
+}

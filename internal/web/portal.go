@@ -195,6 +195,8 @@ func (p *Pages) PortalAPIKeys(w http.ResponseWriter, r *http.Request) {
 // PortalJobs serves GET /superadmin/jobs/.
 func (p *Pages) PortalJobs(w http.ResponseWriter, r *http.Request) {
 	p.portalPage("jobs", "Delivery Jobs", func(w http.ResponseWriter, r *http.Request, v *view) {
-		p.render(w, r, http.StatusOK, "portal_jobs", v)
+		v.Scripts = []string{"js/admin_common.js", "js/jobs.js"}
+		v.Config.Page["jobs_api"] = "/superadmin/api/jobs/"
+		p.render(w, r, http.StatusOK, "jobs", v)
 	})(w, r)
 }

@@ -32,7 +32,7 @@ func TestEveryPageTemplateParses(t *testing.T) {
 		"email_confirm", "error", "employee_login", "employee_verify", "employee_register", "employee_reset",
 		"employee_profile", "employee_password", "admin_pending", "admin_agents", "admin_invite", "admin_roles",
 		"admin_assignments", "api_keys", "portal_login", "portal_dashboard", "portal_users", "portal_user_form",
-		"portal_import", "portal_jobs"} {
+		"portal_import", "jobs"} {
 		if p.templates.pages[name] == nil {
 			t.Errorf("no template for page %s", name)
 		}

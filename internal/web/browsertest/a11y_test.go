@@ -53,13 +53,20 @@ func TestPagesNameEveryControl(t *testing.T) {
 	b.WaitPath("/api/v1/users/welcome/")
 	for _, path := range []string{"/api/v1/users/welcome/", "/staff/settings/profile/", "/staff/settings/security/",
 		"/staff/password-change/", "/staff/agent-management/", "/staff/invite-agent/", "/staff/role-management/",
-		"/api/v1/tts/manage-assignments/", "/assign-role/", "/api/v1/hdts/user-management/pending/", "/staff/api-keys/"} {
+		"/api/v1/tts/manage-assignments/", "/assign-role/", "/api/v1/hdts/user-management/pending/", "/staff/api-keys/",
+		"/staff/jobs/"} {
 		check(path)
+	}
+
+	b.Open("/staff/jobs/")
+	b.WaitFor("the job list", `document.getElementById("jobTotal").textContent === "0" && !document.getElementById("jobsEmpty").hidden`)
+	if got := b.Title(); got != "Delivery Jobs" {
+		t.Errorf("staff jobs title %q", got)
 	}
 
 	b.Open("/superadmin/login/")
 	portalSignIn(b, "a11y@example.com")
-	b.WaitPath("/superadmin/")
+	b.WaitFor("the dashboard", `document.title === "Dashboard"`)
 	for _, path := range []string{"/superadmin/", "/superadmin/users/", "/superadmin/users/create/",
 		"/superadmin/users/import/", "/superadmin/api-keys/", "/superadmin/jobs/"} {
 		check(path)

@@ -1,6 +1,7 @@
 // Superadmin portal pages over /superadmin/api/: dashboard, user list with
-// filters, paging and bulk actions, create and edit, CSV import and
-// delivery jobs. page.portal names the page.
+// filters, paging and bulk actions, create and edit, and CSV import.
+// page.portal names the page; the jobs and API key pages have their own
+// scripts.
 (function () {
   "use strict";
   var A = window.AUTHD;
@@ -244,35 +245,6 @@
     });
   }
 
-  function jobs() {
-    A.api("GET", API + "jobs/?state=" + encodeURIComponent($("jobState").value)).then(function (res) {
-      var body = $("jobsBody");
-      body.textContent = "";
-      if (!res.ok) {
-        A.showToast("error", A.firstError(res.data, "The jobs could not be loaded."));
-        return;
-      }
-      $("jobTotal").textContent = String(res.data.total);
-      A.show($("jobsEmpty"), res.data.jobs.length === 0);
-      res.data.jobs.forEach(function (j) {
-        var tr = document.createElement("tr");
-        UI.cell(tr, j.kind);
-        UI.cell(tr, j.summary);
-        UI.cell(tr, j.attempts);
-        UI.cell(tr, j.last_error);
-        UI.cell(tr, A.formatDate(j.created_at));
-        UI.cell(tr, A.formatDate(j.run_after));
-        UI.cell(tr, UI.button("Retry", "secondary", "Retry job " + j.id, function () {
-          A.api("POST", API + "jobs/" + j.id + "/retry/").then(function (r) {
-            A.showToast(r.ok ? "success" : "error", r.ok ? r.data.message : A.firstError(r.data));
-            jobs();
-          });
-        }));
-        body.appendChild(tr);
-      });
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     var which = A.config.page.portal;
     if (which === "dashboard") {
@@ -283,9 +255,6 @@
       userForm();
     } else if (which === "import") {
       importPage();
-    } else if (which === "jobs") {
-      $("jobState").addEventListener("change", jobs);
-      jobs();
     }
   });
 })();
