@@ -8,8 +8,8 @@
 // the systems where it holds an active assignment to the role named Admin
 // (its admin scope, see Scope). Only active assignments of active users
 // grant rights: the request principal carries exactly those (httpx.Grant).
-// Objects outside the caller's scope are answered like unknown objects, so
-// their existence is not revealed.
+// Objects outside the caller's scope get the same 404 as unknown objects,
+// so their existence is not revealed.
 //
 // Built-in roles (is_custom false) can be changed or deleted only by a
 // superuser. The role named Admin can be neither renamed nor deleted by

@@ -101,7 +101,7 @@ func (s *Service) CreateRole(ctx context.Context, tx bun.Tx, actor *outbox.Actor
 }
 
 // UpdateRole changes the name, description or is_custom of a role. The
-// caller has checked CheckRoleChange; a different system is a field error.
+// caller has checked CheckRoleChange. A different system is a field error.
 func (s *Service) UpdateRole(ctx context.Context, tx bun.Tx, actor *outbox.Actor, role *model.Role, in RoleInput) (*model.Role, error) {
 	if in.SystemID != 0 && in.SystemID != role.SystemID {
 		return nil, httpx.BadRequest(httpx.FieldErrors{"system": {MsgRoleSystemChanged}})
