@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/mapactive/authd/internal/apptest"
@@ -173,4 +174,48 @@ func findAdminAssignment(t *testing.T, s *apptest.Server, userID int64) int64 {
 func body(v map[string]any) *apptest.Body {
 	b := apptest.JSON(v)
 	return &b
+}
+
+func TestHostileBodies(t *testing.T) {
+	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
+		w := rbactest.New(t, s)
+		super := w.Client(t, w.Super)
+		huge := `{"name": "` + strings.Repeat("x", 2<<20) + `"}`
+		for _, route := range []struct{ method, path string }{
+			{"POST", "/api/v1/tts/users-info/"},
+			{"POST", "/api/v1/tts/assign-agent-to-role/"},
+			{"POST", "/api/v1/tts/create-role/?system=tts"},
+			{"PATCH", fmt.Sprintf("/api/v1/tts/update-assignment/%d/", w.AgentTTS.ID)},
+			{"POST", "/api/v1/users/management/"},
+			{"PATCH", fmt.Sprintf("/api/v1/users/%d/", w.Agent.ID)},
+			{"POST", "/api/v1/users/invite-agent/"},
+			{"POST", "/api/v1/system-roles/user-system-roles/edit-settings/"},
+			{"POST", "/api/v1/system-roles/invite/resend/"},
+		} {
+			for _, c := range []struct {
+				body   apptest.Body
+				status int
+			}{
+				{apptest.Raw("application/json", []byte(`{"user_ids": [1,`)), http.StatusBadRequest},
+				{apptest.Raw("application/json", []byte(`[1, 2, 3]`)), http.StatusBadRequest},
+				{apptest.Raw("application/json", []byte("{\"name\": \"\xff\xfe\"}")), http.StatusBadRequest},
+				{apptest.Raw("application/xml", []byte(`<a/>`)), http.StatusUnsupportedMediaType},
+				{apptest.Raw("application/json", []byte(huge)), http.StatusRequestEntityTooLarge},
+			} {
+				body := c.body
+				resp := super.Do(route.method, route.path, &body)
+				if resp.Status != c.status {
+					t.Errorf("%s %s with %.40q: %d, want %d; %s", route.method, route.path, c.body.Data, resp.Status, c.status, resp.Body)
+				}
+			}
+		}
+		nul := super.Do("PATCH", fmt.Sprintf("/api/v1/users/%d/", w.Agent.ID), body(map[string]any{"first_name": "A\x00B"})).Expect(t, http.StatusBadRequest)
+		if nul.Get("first_name") == nil {
+			t.Errorf("NUL in a name: %s", nul.Body)
+		}
+		control := super.Post("/api/v1/tts/create-role/?system=tts", apptest.JSON(map[string]any{"name": "Bad\u202eName\x00"})).Expect(t, http.StatusBadRequest)
+		if control.Get("name") == nil {
+			t.Errorf("NUL in a role name: %s", control.Body)
+		}
+	})
 }
