@@ -14,6 +14,7 @@ import (
 	"github.com/mapactive/authd/internal/celery"
 	"github.com/mapactive/authd/internal/mail"
 	"github.com/mapactive/authd/internal/secrets"
+	"github.com/mapactive/authd/internal/storage"
 )
 
 // infoEmailJobs is the key derivation label of the key that seals e-mail
@@ -59,7 +60,23 @@ func (s *System) EnqueueEvent(ctx context.Context, tx bun.Tx, key string, event 
 	return s.insertOrdered(ctx, tx, key, EventArgs{OrderingKey: key, Event: event}, opts)
 }
 
+// insertOrdered inserts a sync or event job and its job_order row. A job
+// whose key already has an unfinished job is inserted pending: River does
+// not fetch it until the job before it wakes it (wakeNext), so it never
+// runs only to wait. On PostgreSQL the latest row of the key is locked
+// (FOR SHARE) until tx ends, so that job cannot complete, and miss this
+// one when it wakes its successor, while tx is still open.
 func (s *System) insertOrdered(ctx context.Context, tx bun.Tx, key string, args river.JobArgs, opts *river.InsertOpts) error {
+	var latest []int64
+	query := tx.NewSelect().Table("job_order").Column("job_id").Where("ordering_key = ?", key).
+		OrderExpr("job_id DESC").Limit(1)
+	if s.db.Driver == storage.Postgres {
+		query = query.For("SHARE")
+	}
+	if err := query.Scan(ctx, &latest); err != nil {
+		return fmt.Errorf("jobs: read the last job of %s: %w", key, err)
+	}
+	opts.Pending = len(latest) > 0
 	result, err := s.client.InsertTx(ctx, tx.Tx, args, opts)
 	if err != nil {
 		return fmt.Errorf("jobs: insert %s job: %w", args.Kind(), err)
@@ -83,7 +100,7 @@ func (s *System) EnqueueEmail(ctx context.Context, tx bun.Tx, template string, m
 	if err != nil {
 		return err
 	}
-	args := EmailArgs{Template: template, To: m.To[0], ValidUntil: validUntil, Sealed: sealed}
+	args := EmailArgs{Template: template, To: m.To[0], Sealed: sealed}
 	if validUntil != nil {
 		until := validUntil.UTC()
 		args.ValidUntil = &until

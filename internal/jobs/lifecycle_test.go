@@ -16,10 +16,9 @@ func TestStopReturnsRunningJobToQueue(t *testing.T) {
 		r, proxy := proxiedRig(t, db, rigOptions{stopAfter: 300 * time.Millisecond})
 		queue := r.queue(celery.QueueUserEmailSync)
 
-		// Connect first, then stall the link so the next publish hangs
-		// waiting for the broker's confirm.
-		r.enqueueTask(jobs.OrderingKey(celery.QueueUserEmailSync, "user", 1), userEmailTask(1, "first@example.com"))
-		r.admin.receive(queue, 1)
+		// A stalled link holds the publisher's connection handshake, so the
+		// publish hangs until its dial timeout (2 s), longer than the stop
+		// timeout.
 		proxy.Stall()
 		stuck := userEmailTask(2, "stuck@example.com")
 		r.enqueueTask(jobs.OrderingKey(celery.QueueUserEmailSync, "user", 2), stuck)

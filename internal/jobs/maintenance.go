@@ -83,6 +83,7 @@ func (s *System) addStandardPurges(auditRetention time.Duration) {
 	if auditRetention <= 0 {
 		auditRetention = DefaultAuditRetention
 	}
+	s.AddPurge("job_order", s.repairOrder)
 	s.AddPurge("audit_events", func(ctx context.Context, db bun.IDB, now time.Time) (int64, error) {
 		return deleteWhere(ctx, db, "audit_events", "occurred_at < ?", now.Add(-auditRetention))
 	})

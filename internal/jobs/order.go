@@ -71,7 +71,8 @@ func waitFor(previous *rivertype.JobRow, now time.Time) (wait time.Duration, don
 	switch previous.State {
 	case rivertype.JobStateCompleted:
 		return 0, true
-	case rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+	case rivertype.JobStateDiscarded, rivertype.JobStateCancelled, rivertype.JobStatePending:
+		// A pending job waits itself; it wakes this one when it is done.
 		return waitForDead, false
 	case rivertype.JobStateRunning:
 		if previous.AttemptedAt != nil && now.Sub(*previous.AttemptedAt) > stalledAfter {
@@ -82,7 +83,7 @@ func waitFor(previous *rivertype.JobRow, now time.Time) (wait time.Duration, don
 		wait := previous.ScheduledAt.Sub(now) + minWaitForRetry
 		return min(max(wait, minWaitForRetry), waitForDead), false
 	}
-	// available or pending
+	// available
 	return waitForRunning, false
 }
 
@@ -110,9 +111,10 @@ func completeOrdered[T river.JobArgs](ctx context.Context, s *System, job *river
 	})
 }
 
-// wakeNext makes the first job after jobID with the same ordering key run
-// now when it is waiting for a predecessor. Jobs scheduled for later on
-// purpose (a delayed resync) and dead jobs are left alone.
+// wakeNext makes the first job after jobID with the same ordering key
+// available now when it waits for its predecessor: inserted pending, or
+// snoozed by the gate. A job scheduled for later on purpose (a delayed
+// resync that was not pending) and a dead job are left alone.
 func (s *System) wakeNext(ctx context.Context, tx bun.Tx, key string, jobID int64) error {
 	var next []int64
 	err := tx.NewSelect().Table("job_order").Column("job_id").
@@ -131,13 +133,26 @@ func (s *System) wakeNext(ctx context.Context, tx bun.Tx, key string, jobID int6
 	if err != nil {
 		return fmt.Errorf("read job %d after job %d: %w", next[0], jobID, err)
 	}
-	if row.State != rivertype.JobStateScheduled || !wasSnoozed(row.Metadata) {
+	if !waitsForPredecessor(row, time.Now()) {
 		return nil
 	}
 	if _, err := s.client.JobRetryTx(ctx, tx.Tx, row.ID); err != nil {
 		return fmt.Errorf("wake job %d after job %d: %w", row.ID, jobID, err)
 	}
 	return nil
+}
+
+// waitsForPredecessor reports whether row waits for an earlier job of its
+// key: it is pending, or snoozed to a later time. River stores a short
+// snooze as available with a future run time.
+func waitsForPredecessor(row *rivertype.JobRow, now time.Time) bool {
+	switch row.State {
+	case rivertype.JobStatePending:
+		return true
+	case rivertype.JobStateScheduled, rivertype.JobStateAvailable:
+		return wasSnoozed(row.Metadata) && row.ScheduledAt.After(now)
+	}
+	return false
 }
 
 // wasSnoozed reports whether River's metadata records a snooze, which is
@@ -147,4 +162,43 @@ func wasSnoozed(metadata []byte) bool {
 		Snoozes int `json:"snoozes"`
 	}
 	return json.Unmarshal(metadata, &fields) == nil && fields.Snoozes > 0
+}
+
+// maxStrandedPerRun bounds the rows one maintenance run repairs.
+const maxStrandedPerRun = 1000
+
+// repairOrder finds the first job_order row of each key and repairs it
+// when it holds the key back for nothing: a row whose River job is gone or
+// completed is removed, and a pending job is made available, because
+// only a lost wake-up leaves the first job of a key pending. It returns
+// the number of rows repaired. The maintenance job runs it.
+func (s *System) repairOrder(ctx context.Context, db bun.IDB, _ time.Time) (int64, error) {
+	var heads []orderRow
+	err := db.NewSelect().Model(&heads).
+		Where("NOT EXISTS (SELECT 1 FROM job_order AS earlier WHERE earlier.ordering_key = ?TableAlias.ordering_key AND earlier.job_id < ?TableAlias.job_id)").
+		OrderExpr("job_id ASC").Limit(maxStrandedPerRun).Scan(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("find the first job of each ordering key: %w", err)
+	}
+	var repaired int64
+	for _, head := range heads {
+		row, err := s.client.JobGet(ctx, head.JobID)
+		switch {
+		case errors.Is(err, rivertype.ErrNotFound) || (err == nil && row.State == rivertype.JobStateCompleted):
+			if err := s.forgetOrder(ctx, db, head.JobID); err != nil {
+				return repaired, err
+			}
+		case err != nil:
+			return repaired, fmt.Errorf("read job %d: %w", head.JobID, err)
+		case row.State == rivertype.JobStatePending:
+			if _, err := s.client.JobRetry(ctx, head.JobID); err != nil {
+				return repaired, fmt.Errorf("wake job %d: %w", head.JobID, err)
+			}
+		default:
+			continue
+		}
+		s.log.Warn("repaired the order of a sync job", "job_id", head.JobID, "ordering_key", head.OrderingKey)
+		repaired++
+	}
+	return repaired, nil
 }

@@ -190,21 +190,21 @@ func TestOrderKeptAcrossFailure(t *testing.T) {
 		third := userEmailTask(3, "v3@example.com")
 		r.enqueueTask(key, second)
 		r.enqueueTask(key, third)
-		// The later jobs of the key wait for the failed one instead of
-		// trying the broker themselves.
-		// A job that waits is put back with a later run time and no attempt
-		// counted.
-		waitFor(t, "the later jobs to wait", func() bool {
-			pending := r.jobs(jobs.StatePending)
-			if len(pending) != 2 {
-				return false
-			}
-			for _, job := range pending {
-				if job.Attempts != 0 || !job.RunAfter.After(time.Now()) {
-					return false
-				}
-			}
-			return true
+		// The later jobs of the key wait without an attempt: they are
+		// inserted pending behind the failed one.
+		pending := r.jobs(jobs.StatePending)
+		if len(pending) != 2 || pending[0].Attempts != 0 || pending[1].Attempts != 0 {
+			t.Fatalf("pending jobs = %+v, want the 2 later jobs without attempts", pending)
+		}
+		// Forced to run, the second job still waits for the first: it is
+		// put back for later without an attempt.
+		secondID := pending[1].ID
+		if err := r.system.Retry(context.Background(), secondID); err != nil {
+			t.Fatalf("Retry(%d): %v", secondID, err)
+		}
+		waitFor(t, "the second job to wait again", func() bool {
+			job, err := r.system.Get(context.Background(), secondID)
+			return err == nil && job.State == jobs.StatePending && job.Attempts == 0 && job.RunAfter.After(time.Now())
 		})
 		if got := r.jobs(jobs.StateFailed); len(got) != 1 || got[0].ID != failed.ID {
 			t.Fatalf("failed jobs = %+v, want only job %d", got, failed.ID)

@@ -30,6 +30,11 @@ const (
 	DefaultMaintenanceInterval = time.Hour
 	DefaultStopTimeout         = 30 * time.Second
 	DefaultFetchCooldown       = 10 * time.Millisecond
+	// syncPollInterval is how often the sync queue looks for jobs besides
+	// River's insert notifications. A job woken by the one before it (see
+	// wakeNext) gets no notification, so this bounds the delay between two
+	// messages of one entity.
+	syncPollInterval = 100 * time.Millisecond
 	// jobTimeout bounds one attempt. A publish waits at most the broker's
 	// dial and confirm timeouts, and an SMTP send its command timeouts.
 	jobTimeout = 2 * time.Minute
@@ -226,7 +231,7 @@ func (s *System) clientConfig(opts Options) *river.Config {
 		return config
 	}
 	config.Queues = map[string]river.QueueConfig{
-		QueueSync:        {MaxWorkers: opts.Workers},
+		QueueSync:        {MaxWorkers: opts.Workers, FetchPollInterval: syncPollInterval},
 		QueueEmail:       {MaxWorkers: opts.Workers},
 		QueueMaintenance: {MaxWorkers: 1},
 	}
