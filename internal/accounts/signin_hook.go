@@ -34,7 +34,7 @@ func (s *Service) IsLocked(u *model.User) bool { return s.isLocked(u) }
 // FinishSignIn completes a sign-in that issues no token pair, such as the
 // superadmin portal's, after CheckPassword and the caller's own checks. In
 // one transaction it verifies the second factor sent with the password (an
-// empty c.OTPCode asks for one), stores a rehashed password, resets both
+// empty c.OTPCode returns the error that requires one), stores a rehashed password, resets both
 // failure counters and the guard's counters, sets last_login and runs
 // complete. A *SecondFactorError is returned after that transaction commits
 // without running complete, so a sent code or a counted failure sticks.

@@ -12,7 +12,7 @@ import (
 )
 
 // openAccessLimit lets one internal.open_access event through per route
-// and client address per minute; the throttle_buckets row makes the limit
+// and client address per minute. The throttle_buckets row makes the limit
 // hold across instances.
 var openAccessLimit = throttle.Limit{Bucket: "open_access", Max: 1, Window: time.Minute}
 
@@ -29,7 +29,7 @@ func (s *Service) RecordOpenAccess(ctx context.Context, route string) {
 			return
 		}
 		if err != nil {
-			s.logger.WarnContext(ctx, "count an open internal call; recording it anyway", "error", err, "route", route)
+			s.logger.WarnContext(ctx, "count an open internal call failed, recording it anyway", "error", err, "route", route)
 		}
 	}
 	event := audit.Event{Name: "internal.open_access", Details: map[string]any{"route": route}}
@@ -44,7 +44,7 @@ func (s *Service) RecordOpenAccess(ctx context.Context, route string) {
 // serves them without credentials.
 func WarnLegacyOpen(ctx context.Context, logger *slog.Logger, routes []string, interval time.Duration) {
 	warn := func() {
-		logger.WarnContext(ctx, "AUTHD_INTERNAL_AUTH=legacy_open: these routes answer without an API key; send X-API-Key from every caller and remove the setting",
+		logger.WarnContext(ctx, "AUTHD_INTERNAL_AUTH=legacy_open: these routes are served without an API key. Send X-API-Key from every caller, then remove the setting",
 			"routes", routes)
 	}
 	warn()

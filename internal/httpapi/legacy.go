@@ -27,7 +27,7 @@ func routeOf(r *http.Request) string {
 	return pattern
 }
 
-// LegacyOpenRoutes returns the patterns of the routes that answer without
+// LegacyOpenRoutes returns the patterns of the routes served without
 // credentials when AUTHD_INTERNAL_AUTH is legacy_open, or nil in the
 // default mode.
 func (s *Server) LegacyOpenRoutes() []string {

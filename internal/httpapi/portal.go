@@ -9,7 +9,7 @@ import (
 // portalAccess is the tier of the superadmin portal's JSON routes.
 var portalAccess = access{tier: portalTier}
 
-// authorizePortal resolves the superuser of a portal session; unsafe
+// authorizePortal resolves the superuser of a portal session, and unsafe
 // methods must also carry the X-CSRFToken header. Without a portal the
 // routes are closed.
 func (s *Server) authorizePortal(r *http.Request) (*httpx.Principal, *httpx.Problem) {

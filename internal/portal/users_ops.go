@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -82,132 +81,44 @@ func (us *Users) Apply(ctx context.Context, tx bun.Tx, actor *outbox.Actor, u *m
 		u = active
 	}
 	edit.IsActive = nil
+
 	now := us.now().UTC()
-	after := *u
-	var columns []string
-	set := func(column string, changed bool) {
-		if changed && !slices.Contains(columns, column) {
-			columns = append(columns, column)
-		}
-	}
-	if edit.Username != nil {
-		normalized := model.NormalizeUsername(*edit.Username)
-		set("username", after.Username == nil || *after.Username != *edit.Username)
-		after.Username, after.UsernameNormalized = edit.Username, &normalized
-		if slices.Contains(columns, "username") {
-			columns = append(columns, "username_normalized")
-		}
-	}
-	if edit.FirstName != nil {
-		set("first_name", after.FirstName != *edit.FirstName)
-		after.FirstName = *edit.FirstName
-	}
-	if edit.LastName != nil {
-		set("last_name", after.LastName != *edit.LastName)
-		after.LastName = *edit.LastName
-	}
-	for _, field := range []struct {
-		column string
-		value  **string
-		target **string
-	}{
-		{"middle_name", edit.MiddleName, &after.MiddleName},
-		{"suffix", edit.Suffix, &after.Suffix},
-		{"phone_number", edit.PhoneNumber, &after.PhoneNumber},
-		{"department", edit.Department, &after.Department},
-	} {
-		if field.value != nil {
-			set(field.column, !sameText(*field.target, *field.value))
-			*field.target = *field.value
-		}
-	}
-	var events []audit.Event
-	if edit.Status != nil && *edit.Status != after.Status {
-		events = append(events, audit.Event{Name: "user.status_changed", Details: map[string]any{"from": after.Status, "to": *edit.Status}})
-		after.Status, after.StatusByID, after.StatusAt = *edit.Status, actorID(actor), &now
-		set("status", true)
-		set("status_by_id", true)
-		set("status_at", true)
-	}
-	if edit.IsSuperuser != nil {
-		set("is_superuser", after.IsSuperuser != *edit.IsSuperuser)
-		after.IsSuperuser = *edit.IsSuperuser
-	}
-	if edit.IsStaff != nil {
-		set("is_staff", after.IsStaff != *edit.IsStaff)
-		after.IsStaff = *edit.IsStaff
-	}
-	if after.IsSuperuser && !after.IsStaff {
-		after.IsStaff = true // a superuser is always staff
-		set("is_staff", u.IsStaff != true)
-	}
-	if edit.PasswordHash != nil {
-		after.Password, after.PasswordNFC = *edit.PasswordHash, true
-		set("password", true)
-		set("password_nfc", true)
-		events = append(events, audit.Event{Name: "password.changed", Details: map[string]any{"by": "admin"}})
-	}
-	var unlockedMail bool
+	c := &change{after: *u}
+	c.profile(edit)
+	c.flags(edit, actorID(actor), now)
 	if edit.Lock != nil {
-		lockEvents, lockColumns, mail := applyLock(&after, *edit.Lock, now)
-		events = append(events, lockEvents...)
-		for _, c := range lockColumns {
-			set(c, true)
-		}
-		unlockedMail = mail
+		c.lock(*edit.Lock, now)
 	}
-	if len(columns) == 0 {
+	if len(c.columns) == 0 {
 		return u, nil
 	}
-	after.UpdatedAt = now
-	set("updated_at", true)
-	if _, err := tx.NewUpdate().Model(&after).Column(columns...).WherePK().Exec(ctx); err != nil {
+	c.after.UpdatedAt = now
+	c.set("updated_at", true)
+	if _, err := tx.NewUpdate().Model(&c.after).Column(c.columns...).WherePK().Exec(ctx); err != nil {
 		return nil, uniqueError(err)
 	}
-	if err := us.sideEffects(ctx, tx, u, &after, edit, now); err != nil {
+
+	if err := us.sideEffects(ctx, tx, u, &c.after, edit, now); err != nil {
 		return nil, err
 	}
-	if unlockedMail {
-		err := us.outbox.Email(ctx, tx, outbox.Email{Template: "account_unlocked", To: after.Email,
-			Vars: map[string]any{"user_name": after.DisplayName(), "ip_address": ""}})
+	if c.unlockedMail {
+		err := us.outbox.Email(ctx, tx, outbox.Email{Template: "account_unlocked", To: c.after.Email,
+			Vars: map[string]any{"user_name": c.after.DisplayName(), "ip_address": ""}})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := us.outbox.UserSaved(ctx, tx, actor, u, &after); err != nil {
+	if err := us.outbox.UserSaved(ctx, tx, actor, u, &c.after); err != nil {
 		return nil, err
 	}
-	fields := slices.DeleteFunc(slices.Clone(columns), func(c string) bool {
-		return c == "updated_at" || c == "username_normalized" || c == "password_nfc" || c == "status_by_id" || c == "status_at"
-	})
-	events = append(events, audit.Event{Name: "user.updated", Details: map[string]any{"changed": fields}})
+	events := append(c.events, audit.Event{Name: "user.updated", Details: map[string]any{"changed": c.changedFields()}})
 	for _, e := range events {
-		if err := audit.Record(ctx, tx, now, withActor(e, actor).Subject("staff", after.ID)); err != nil {
+		if err := audit.Record(ctx, tx, now, withActor(e, actor).Subject("staff", u.ID)); err != nil {
 			return nil, err
 		}
 	}
+	after := c.after
 	return &after, nil
-}
-
-// applyLock sets or lifts a lock on u. It returns the audit events, the
-// changed columns, and whether the "account unlocked" e-mail is due.
-func applyLock(u *model.User, lock bool, now time.Time) ([]audit.Event, []string, bool) {
-	if lock {
-		if u.IsLocked && u.LockReason != nil && *u.LockReason == model.LockAdmin {
-			return nil, nil, false
-		}
-		reason := model.LockAdmin
-		u.IsLocked, u.LockReason, u.LockoutTime, u.LockedUntil = true, &reason, &now, nil
-		return []audit.Event{{Name: "account.admin_locked"}}, []string{"is_locked", "lock_reason", "lockout_time", "locked_until"}, false
-	}
-	if !u.IsLocked && u.FailedLoginAttempts == 0 && u.SecondFactorFailures == 0 {
-		return nil, nil, false
-	}
-	wasLocked := lockedAt(u, now)
-	u.IsLocked, u.LockReason, u.LockoutTime, u.LockedUntil = false, nil, nil, nil
-	u.FailedLoginAttempts, u.SecondFactorFailures = 0, 0
-	columns := []string{"is_locked", "lock_reason", "lockout_time", "locked_until", "failed_login_attempts", "second_factor_failures"}
-	return []audit.Event{{Name: "account.unlocked", Details: map[string]any{"by": "admin"}}}, columns, wasLocked
 }
 
 // sideEffects revokes tokens and ends portal sessions as the change
