@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/uptrace/bun"
 
 	"github.com/mapactive/authd/internal/accounts"
@@ -553,4 +554,28 @@ func newServerTB(b *testing.B) *apptest.Server {
 		b.Fatal(err)
 	}
 	return s
+}
+
+func TestFormSignInWithCodeInOneStep(t *testing.T) {
+	s := newServer(t, "sqlite", nil)
+	createStaff(t, s, "inline@example.com", nil, [2]string{"tts", "Admin"})
+	api := s.Client()
+	api.Post("/api/v1/users/login/api/", apptest.JSON(map[string]any{"email": "inline@example.com", "password": password})).Expect(t, http.StatusOK)
+	setup := api.Post("/api/v1/users/2fa/totp/setup/", apptest.JSON(map[string]any{"password": password}))
+	code, _ := totp.GenerateCode(setup.String("secret"), s.Clock.Now())
+	api.Post("/api/v1/users/2fa/totp/confirm/", apptest.JSON(map[string]any{"otp_code": code})).Expect(t, http.StatusOK)
+	s.Clock.Advance(30 * time.Second)
+
+	b := newBrowser(t, s)
+	b.get("/staff/login/")
+	wrong := b.post("/staff/login/", url.Values{"email": {"inline@example.com"}, "password": {password}, "otp_code": {"000000"}})
+	wrong.expect(t, http.StatusBadRequest)
+	if !strings.Contains(wrong.body, "Invalid OTP code. Please check your code and try again.") {
+		t.Errorf("a wrong inline code is not reported: %.300s", wrong.body)
+	}
+	code, _ = totp.GenerateCode(setup.String("secret"), s.Clock.Now())
+	ok := b.post("/staff/login/", url.Values{"email": {"inline@example.com"}, "password": {password}, "otp_code": {code}})
+	if ok.status != http.StatusFound || ok.location() != "/api/v1/users/welcome/" {
+		t.Errorf("an inline code answered %d to %q", ok.status, ok.location())
+	}
 }

@@ -35,7 +35,6 @@ func (p *Pages) StaffReset(w http.ResponseWriter, r *http.Request) {
 	data["Valid"] = true
 	if row.Purpose == onetime.Invite {
 		data["Heading"] = "Set Your Password"
-		v.Title = "Set Your Password"
 	}
 	v.Config.Page["token"] = token
 	p.render(w, r, http.StatusOK, "staff_reset", v)

@@ -106,9 +106,12 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// A code sent together with the password is checked in the same step,
+	// as on the /token/ routes.
+	code, _ := f.String("otp_code", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 32})
 	info := requestinfo.From(r.Context())
 	result, err := p.Accounts.SignIn(r.Context(), accounts.Credentials{Email: email, Password: password, CaptchaToken: captcha,
-		RememberMe: remember, IP: info.IP, UserAgent: info.UserAgent})
+		OTPCode: code, InlineOTP: code != "", RememberMe: remember, IP: info.IP, UserAgent: info.UserAgent})
 	if err != nil {
 		p.signInFailed(w, r, data, err)
 		return
@@ -202,7 +205,10 @@ func (p *Pages) staffLanding(ctx context.Context, u *model.User, next string) (s
 // signInFailed re-renders the sign-in form with the refusal of a password
 // step.
 func (p *Pages) signInFailed(w http.ResponseWriter, r *http.Request, data *loginPage, err error) {
+	var second *accounts.SecondFactorError
 	switch {
+	case errors.As(err, &second):
+		p.loginFailed(w, r, data, http.StatusBadRequest, second.Message)
 	case errors.Is(err, accounts.ErrInvalidCredentials), errors.Is(err, accounts.ErrLocked),
 		errors.Is(err, accounts.ErrPending), errors.Is(err, accounts.ErrRejected):
 		p.loginFailed(w, r, data, http.StatusBadRequest, err.Error())
