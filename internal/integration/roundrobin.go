@@ -97,8 +97,9 @@ func RoundRobinIDs(ctx context.Context, db bun.IDB, slug, roleName string, roleI
 // assignment to one of roleIDs, in ascending order. The index
 // user_system_roles_role_idx (role_id, is_active, user_id) yields one
 // role's assignments already ordered by user id, and the partial index
-// users_active_id_idx keeps the join to active users inside an index. A
-// user holds a role at most once, so only several roles need DISTINCT.
+// users_active_id_idx keeps the join to active users inside an index. The
+// unique index on (user_id, system_id, role_id) gives a user a role at
+// most once, so only several roles need DISTINCT.
 func RoundRobinQuery(db bun.IDB, roleIDs []int64) *bun.SelectQuery {
 	q := db.NewSelect().TableExpr("user_system_roles AS a").Column("a.user_id").
 		Join("JOIN users AS u ON u.id = a.user_id").
