@@ -6,6 +6,6 @@
 // Several routes accept two request shapes: the legacy one that the TTS
 // workflow service sends, and the documented one. The parameters present
 // select the shape. Service callers authenticate with an X-API-Key of
-// the route's scope; the route table in internal/httpapi declares which
+// the route's scope. The route table in internal/httpapi declares which
 // routes also accept a staff token and which open up in legacy mode.
 package integration
