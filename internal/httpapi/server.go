@@ -153,6 +153,10 @@ func (s *Server) guard(rt route) http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 		}
 		if problem := s.checkOrigin(r, rt.setsCookies); problem != nil {
+			if rt.page && s.Pages != nil {
+				s.Pages.CSRFFailed(w, r)
+				return
+			}
 			httpx.WriteProblem(w, problem)
 			return
 		}

@@ -52,9 +52,9 @@ func (p *Pages) Forbidden(w http.ResponseWriter, r *http.Request, message string
 		LinkURL: back, LinkText: "Go back"})
 }
 
-// csrfFailed renders the 403 page of a form whose CSRF token is missing or
-// wrong.
-func (p *Pages) csrfFailed(w http.ResponseWriter, r *http.Request) {
+// CSRFFailed renders the 403 page of a form post that failed the CSRF
+// checks: a missing or wrong form token, or an untrusted Origin.
+func (p *Pages) CSRFFailed(w http.ResponseWriter, r *http.Request) {
 	p.Forbidden(w, r, "The form could not be verified (CSRF check failed). Reload the page and try again.")
 }
 

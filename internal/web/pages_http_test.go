@@ -579,3 +579,22 @@ func TestFormSignInWithCodeInOneStep(t *testing.T) {
 		t.Errorf("an inline code answered %d to %q", ok.status, ok.location())
 	}
 }
+
+func TestCrossOriginFormPostGetsTheForbiddenPage(t *testing.T) {
+	s := newServer(t, "sqlite", nil)
+	b := newBrowser(t, s)
+	b.get("/staff/login/")
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/staff/login/", strings.NewReader(url.Values{
+		"email": {"x@example.com"}, "password": {"y"}, "csrfmiddlewaretoken": {b.cookie("csrftoken")}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	res, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "<title>Access Denied</title>") {
+		t.Errorf("a cross-origin form post answered %d: %.300s", res.StatusCode, body)
+	}
+}

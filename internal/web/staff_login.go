@@ -269,7 +269,7 @@ func (p *Pages) readForm(w http.ResponseWriter, r *http.Request) (*httpx.Input, 
 		token, _ = f.String("csrfmiddlewaretoken", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 256})
 	}
 	if p.FormTokens == nil || p.FormTokens.CheckValue(r, token) != nil {
-		p.csrfFailed(w, r)
+		p.CSRFFailed(w, r)
 		return nil, false
 	}
 	return in, true
