@@ -203,3 +203,10 @@ func queueSync(cmd *cobra.Command, a *app.App, write func(ctx context.Context, t
 	}
 	return nil
 }
+
+// queueWorkflowSeed queues workflow.seed_workflows for `authd seed tts`.
+func queueWorkflowSeed(cmd *cobra.Command, a *app.App) error {
+	return queueSync(cmd, a, func(ctx context.Context, tx bun.Tx) (int, error) {
+		return 1, a.Outbox.SeedWorkflows(ctx, tx)
+	})
+}

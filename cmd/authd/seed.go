@@ -142,5 +142,5 @@ func seedWorkflows(cmd *cobra.Command, a *app.App) error {
 		fmt.Fprintln(cmd.OutOrStdout(), "sync is off (no broker configured): workflow.seed_workflows not sent")
 		return nil
 	}
-	return errors.New("publishing workflow.seed_workflows needs the job system, which this build does not have yet")
+	return queueWorkflowSeed(cmd, a)
 }

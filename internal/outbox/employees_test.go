@@ -186,3 +186,17 @@ func TestBulkSyncUserEmails(t *testing.T) {
 		}
 	})
 }
+
+func TestSeedWorkflowsRecorded(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T, db *storage.DB) {
+		f := newFixture(t, db, syncOn)
+		q := f.record(func(ctx context.Context, tx bun.Tx) error { return f.outbox.SeedWorkflows(ctx, tx) })
+		tasks := q.tasks()
+		if len(tasks) != 1 || tasks[0].task.Name != celery.TaskSeedWorkflows || tasks[0].task.Queue != celery.QueueWorkflowSeed {
+			t.Fatalf("recorded %+v, want workflow.seed_workflows on workflow_seed_queue", summarize(t, q.jobs))
+		}
+		if len(tasks[0].task.Args) != 0 || len(tasks[0].task.Kwargs) != 0 || tasks[0].task.TimeLimit != nil {
+			t.Errorf("task %+v, want no arguments and no time limit", tasks[0].task)
+		}
+	})
+}

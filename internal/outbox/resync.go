@@ -19,6 +19,9 @@ var ErrSyncOff = errors.New("sync is off: set AUTHD_BROKER_URL (or CELERY_BROKER
 // bulkSyncKey orders the bulk e-mail sync messages among themselves.
 var bulkSyncKey = celery.QueueUserEmailSync + ":bulk_sync:all"
 
+// workflowSeedKey orders the workflow seed requests.
+var workflowSeedKey = celery.QueueWorkflowSeed + ":workflow_seed:all"
+
 // SyncEnabled reports whether the outbox records Celery messages.
 func (o *Outbox) SyncEnabled() bool {
 	if o.off() {
@@ -102,4 +105,13 @@ func (o *Outbox) ResyncTTSRoles(ctx context.Context, tx bun.Tx, rolesOnly bool, 
 		sent++
 	}
 	return sent, nil
+}
+
+// SeedWorkflows records workflow.seed_workflows, which asks TTS to seed
+// its workflows after `authd seed tts`.
+func (o *Outbox) SeedWorkflows(ctx context.Context, tx bun.Tx) error {
+	if !o.SyncEnabled() {
+		return ErrSyncOff
+	}
+	return o.Celery(ctx, tx, workflowSeedKey, celery.SeedWorkflows())
 }
