@@ -103,8 +103,9 @@ func TestKeyScopesOnInternalRoute(t *testing.T) {
 		both := keyClient(s, employees)
 		both.Header.Set("Authorization", admin.Header.Get("Authorization"))
 		both.Get(path).Expect(t, http.StatusForbidden)
-		// A key in the query string is not accepted.
+		// A key in the query string or a cookie is not accepted.
 		s.Client().Get(path+"?X-API-Key="+users).Expect(t, http.StatusUnauthorized)
+		s.Client().Get(path, "Cookie", "X-API-Key="+users).Expect(t, http.StatusUnauthorized)
 		if n := auditCount(t, s, "api_key.rejected"); n != 2 {
 			t.Errorf("api_key.rejected recorded %d times, want 2", n)
 		}

@@ -53,6 +53,11 @@ func TestPortalLoginErrorsInOrder(t *testing.T) {
 		loginError(t, s, map[string]any{"email": "locked@example.com", "password": testPassword}, http.StatusForbidden, "Account is locked. Please contact an administrator.")
 		loginError(t, s, map[string]any{"email": "inactive@example.com", "password": testPassword}, http.StatusUnauthorized, "Invalid email or password")
 		s.Client().Post("/superadmin/api/login/", apptest.Raw("application/json", []byte(`{"email":`))).Expect(t, http.StatusBadRequest)
+		crossSite := s.Client().Post("/superadmin/api/login/", apptest.JSON(map[string]any{"email": "root@example.com", "password": testPassword}),
+			"Origin", "http://evil.example").Expect(t, http.StatusForbidden)
+		if crossSite.String("code") != "csrf_failed" {
+			crossSite.Errorf(t, "cross-site login not rejected by the origin check")
+		}
 
 		if n := count(t, s, "audit_events", "event = ?", "portal.login.failed"); n != 8 {
 			t.Errorf("portal.login.failed recorded %d times, want 8", n)
