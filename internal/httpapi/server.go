@@ -100,8 +100,8 @@ type route struct {
 	// html is the page served instead of handler when the request does not
 	// ask for JSON (Accept), for paths that are both a page and a JSON route.
 	// The page applies its own access rule.
-	html http.HandlerFunc
-	handler     http.HandlerFunc
+	html    http.HandlerFunc
+	handler http.HandlerFunc
 }
 
 // Handler returns the whole middleware chain around the routes.
