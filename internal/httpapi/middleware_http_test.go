@@ -297,3 +297,28 @@ func TestAPIResponsesAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+func TestProductionHTTPSHeaders(t *testing.T) {
+	s := apptest.New(t, storage.SQLite, map[string]string{
+		"AUTHD_ENV": "production", "AUTHD_PUBLIC_URL": "https://auth.example.test", "AUTHD_ALLOWED_HOSTS": "127.0.0.1",
+		"AUTHD_TRUSTED_PROXIES": "127.0.0.1",
+	})
+	newUser(t, s, "tls@example.com")
+	c := s.Client()
+	overTLS := c.Post("/token/", apptest.JSON(map[string]any{"email": "tls@example.com", "password": testPassword}), "X-Forwarded-Proto", "https")
+	overTLS.Expect(t, http.StatusOK)
+	if got := overTLS.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("HSTS over HTTPS = %q, want max-age=31536000", got)
+	}
+	for _, line := range overTLS.Header.Values("Set-Cookie") {
+		if !strings.Contains(line, "; Secure") {
+			t.Errorf("production cookie without Secure: %q", line)
+		}
+	}
+	if got := c.Get("/health/").Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("HSTS over plain HTTP = %q, want none", got)
+	}
+	if got := c.Get("/api/schema/"); got.Status != http.StatusNotFound {
+		t.Errorf("the API document is public in production by default (%d)", got.Status)
+	}
+}
