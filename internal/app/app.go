@@ -168,6 +168,9 @@ func (a *App) build(installedAt time.Time) {
 	securityHandlers := accounts.NewSecurityHandlers(accountHandlers, a.MFA, a.Throttle)
 	a.MailRequests.Handle(mailrequest.StaffPasswordReset, securityHandlers.ProcessResetRequest)
 	securityHandlers.SetResetRequests(mailrequest.Requester{Queue: mailrequest.NewQueue(a.DB, a.Jobs.Client), Purpose: mailrequest.StaffPasswordReset})
+	a.MailRequests.Handle(mailrequest.EmployeePasswordReset, a.Employees.RequestReset)
+	a.MailRequests.Handle(mailrequest.EmployeeOTP, a.Employees.ProcessOTPRequest)
+	a.Employees.SetMailRequests(mailrequest.NewQueue(a.DB, a.Jobs.Client))
 	a.Pages = web.MustNew(web.Deps{Config: cfg, DB: a.DB, Logger: a.Logger, Now: a.Now, Tokens: a.Tokens,
 		Cookies: a.Cookies, Accounts: a.Accounts, Media: a.Media, LoadSubject: a.Sessions.LoadSubject,
 		FormTokens: csrf.New(a.Keyring, cfg.CSRFCookieSecure), SessionsAPI: "/api/v1/sessions/",

@@ -3,6 +3,7 @@ package employees
 import (
 	"context"
 	"errors"
+	"github.com/mapactive/authd/internal/mailrequest"
 	"net/http"
 	"regexp"
 	"slices"
@@ -154,11 +155,25 @@ func (h *Handlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
 	}
-	if err := h.svc.resendCode(r.Context(), token, email); err != nil {
+	// A challenge token proves the password step, so only the e-mail form,
+	// which anyone can send, is resolved in a background job.
+	var err error
+	if token == "" && h.svc.requests != nil {
+		err = h.svc.requests.Enqueue(r.Context(), mailrequest.EmployeeOTP, email)
+	} else {
+		err = h.svc.resendCode(r.Context(), token, email)
+	}
+	if err != nil {
 		failBusyOr(w, r, err)
 		return
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"message": msgOTPRequested})
+}
+
+// ProcessOTPRequest is the mail_request job of an e-mail form request-otp:
+// it sends a new code when the employee has a live sign-in challenge.
+func (s *Service) ProcessOTPRequest(ctx context.Context, email, ip string) error {
+	return s.resendCode(ctx, "", email)
 }
 
 // resendCode e-mails a new sign-in code for the challenge of token or

@@ -54,6 +54,17 @@ func TestForgotPasswordLooksTheSame(t *testing.T) {
 		if string(known.Body) != string(unknown.Body) {
 			t.Errorf("known %s, unknown %s", known.Body, unknown.Body)
 		}
+		// The request only queues a job for either address; no link exists
+		// until a worker resolves it.
+		ctx := context.Background()
+		links, err := s.App.DB.NewSelect().Table("password_tokens").Count(ctx)
+		if err != nil || links != 0 {
+			t.Errorf("reset links written during the request: %d (%v), want 0", links, err)
+		}
+		queued, err := s.App.DB.NewSelect().Table("river_job").Where("kind = 'mail_request'").Count(ctx)
+		if err != nil || queued != 2 {
+			t.Errorf("mail_request jobs = %d (%v), want 2", queued, err)
+		}
 		for _, body := range []map[string]any{{"email": "not-an-address"}, {}, {"email": 5}} {
 			res := s.Client().Post(forgotPath, apptest.JSON(body)).Expect(t, http.StatusBadRequest)
 			if res.String("error") != "Invalid email address." {

@@ -33,7 +33,19 @@ type Service struct {
 	guard    accounts.Guard
 	mfa      *mfa.Service
 	throttle *throttle.Service
+	requests MailRequests
 }
+
+// MailRequests queues the account-dependent half of a public request as a
+// background job, so the HTTP response takes the same work whether or not
+// the address belongs to an employee.
+type MailRequests interface {
+	Enqueue(ctx context.Context, purpose, email string) error
+}
+
+// SetMailRequests installs the job queue of forgot-password and code
+// requests. Without one they are resolved inside the request.
+func (s *Service) SetMailRequests(q MailRequests) { s.requests = q }
 
 // Deps are the dependencies of a Service. Guard and Throttle may be nil:
 // no sign-in protection, no registration or e-mail limits.
