@@ -24,8 +24,8 @@ const (
 	StateRunning State = "running"
 	// StateFailed is a job that failed and waits for its next attempt.
 	StateFailed State = "failed"
-	// StateDead is a job that gave up; it stays until retried or
-	// discarded.
+	// StateDead is a job that gave up. It stays until an admin retries or
+	// discards it.
 	StateDead State = "dead"
 	StateDone State = "done"
 )
@@ -43,8 +43,8 @@ type stateFilter struct {
 
 // waiting are the River states of a job that waits to run. River puts a
 // job back as available or scheduled, not retryable, when its next
-// attempt is only seconds away, so an attempt count above zero is what
-// tells a failed job from a pending one. A snooze, which is how a job
+// attempt is only seconds away. An attempt count above zero therefore
+// tells a failed job from a pending one; a snooze, which is how a job
 // waits for an earlier one, does not count as an attempt.
 var waiting = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStatePending}
 

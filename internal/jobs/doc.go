@@ -7,11 +7,12 @@
 // leaves no job and a committed one always has its jobs. The outbox
 // package decides which jobs a change needs.
 //
-// Sync messages and events keep per-entity order across retries. Each one
-// has an ordering key ("<queue>:<entity type>:<entity id>") and a row in
-// job_order until it is published; a job whose key has an earlier row
-// waits (River snooze) and is woken when that row goes. River alone would
-// retry a failed message after later ones.
+// Sync messages and events keep per-entity order across retries, which
+// River alone does not: it would retry a failed message after later ones.
+// Each message has an ordering key ("<queue>:<entity type>:<entity id>")
+// and a row in job_order until it is published. A job whose key has an
+// earlier row is inserted pending, and the earlier job wakes it when it is
+// done.
 //
 // Retries follow fixed schedules. Sync and event jobs retry after 1 s,
 // 5 s, 30 s, 2 min and 10 min, then every 30 min, as many times as fit in

@@ -25,9 +25,9 @@ func (w *emailWorker) NextRetry(job *river.Job[EmailArgs]) time.Time {
 var errNoMailSender = errors.New("no e-mail provider is configured in this process")
 
 // Work sends the e-mail. SMTP 5xx replies, SendGrid 4xx responses other
-// than 429 and unreadable jobs are permanent: the job is dead at once.
-// A code-bearing e-mail whose code expired, or would expire before the
-// next attempt, is dropped instead: the job completes without sending.
+// than 429 and unreadable jobs are permanent failures, which make the job
+// dead at once. A code-bearing e-mail whose code expired, or would expire
+// before the next attempt, is dropped: the job completes without sending.
 func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
 	s := w.s
 	args := job.Args

@@ -98,8 +98,8 @@ func TestEmailJobStoresNoPlaintext(t *testing.T) {
 
 func TestPermanentSMTPFailureGoesDead(t *testing.T) {
 	storagetest.EachDialect(t, func(t *testing.T, db *storage.DB) {
-		// This Mailpit answers 550 to every recipient not starting with
-		// "allowed".
+		// This Mailpit rejects every recipient not starting with "allowed"
+		// with a 550 reply.
 		address := startMailpit(t, "--smtp-allowed-recipients", "^allowed")
 		r := newRig(t, db, rigOptions{mail: smtpSender(t, address)})
 

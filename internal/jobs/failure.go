@@ -21,9 +21,9 @@ func (s *System) nextSyncRetry(job *rivertype.JobRow) time.Time {
 }
 
 // failure returns what a worker returns for err. A permanent failure
-// cancels the job at once and a failure of the last attempt lets River
-// discard it; both make the job dead, so failure records the audit event
-// job.dead first. Other failures are retried by River, which logs them.
+// cancels the job at once, and a failure of the last attempt lets River
+// discard it. Both make the job dead, so failure records the audit event
+// job.dead first. River retries other failures and logs them.
 func (s *System) failure(ctx context.Context, job *rivertype.JobRow, err error, permanent bool) error {
 	if !permanent && !isLastAttempt(job) {
 		return err

@@ -37,10 +37,10 @@ func viewOf(job Job) jobView {
 		LastError: job.LastError, CreatedAt: httpx.Timestamp(job.CreatedAt), RunAfter: httpx.Timestamp(job.RunAfter)}
 }
 
-// List serves GET jobs/: {"jobs": [...], "total"}, newest first. Query
-// parameters: state (pending, running, failed, dead or done; all but done
-// when absent), limit (1 to 1000, default 100) and before (a job id, for
-// the next page).
+// List serves GET jobs/: {"jobs": [...], "total"}, newest first. The query
+// parameter state selects pending, running, failed, dead or done jobs (all
+// but done when absent). limit is 1 to 1000 (default 100), and before is a
+// job id, for the next page.
 func (h *Handlers) List(w http.ResponseWriter, r *http.Request) {
 	opts, problems := listOptions(r)
 	if !problems.Empty() {

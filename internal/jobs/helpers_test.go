@@ -90,6 +90,7 @@ func newRig(t testing.TB, db *storage.DB, opts rigOptions) *rig {
 	if opts.prefix != "" {
 		r.prefix = opts.prefix
 	}
+
 	workers := opts.workers
 	if workers == 0 {
 		workers = 2
@@ -97,6 +98,7 @@ func newRig(t testing.TB, db *storage.DB, opts rigOptions) *rig {
 	if workers < 0 {
 		workers = 0
 	}
+
 	options := jobs.Options{
 		DB:           db,
 		Logger:       testLogger(t),
@@ -115,6 +117,7 @@ func newRig(t testing.TB, db *storage.DB, opts rigOptions) *rig {
 	if opts.mail != nil {
 		options.Mail = opts.mail
 	}
+
 	if opts.brokerURL != "" {
 		url := opts.brokerURL
 		if url == "default" {
@@ -126,6 +129,7 @@ func newRig(t testing.TB, db *storage.DB, opts rigOptions) *rig {
 		t.Cleanup(func() { _ = publisher.Close() })
 		options.Publisher = publisher
 	}
+
 	ctx := context.Background()
 	system, err := jobs.New(ctx, options)
 	if err != nil {

@@ -37,8 +37,8 @@ func listenerPool(ctx context.Context, sqlDB *sql.DB) (*pgxpool.Pool, error) {
 		return nil, err
 	}
 
-	// ParseConfig("") gives pool defaults; the connection settings are
-	// replaced by the application's.
+	// ParseConfig("") gives the pool defaults, and the connection settings
+	// are replaced by the application's.
 	poolConfig, err := pgxpool.ParseConfig("")
 	if err != nil {
 		return nil, fmt.Errorf("pgx pool defaults: %w", err)

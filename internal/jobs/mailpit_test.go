@@ -130,6 +130,7 @@ func startMailpit(t *testing.T, extra ...string) string {
 			t.Fatalf("mailpit binary not found on PATH or in $GOPATH/bin: go install github.com/axllent/mailpit@v1.33.1")
 		}
 	}
+
 	smtpAddress, apiAddress := freeLoopbackAddress(t), freeLoopbackAddress(t)
 	args := append([]string{"--listen", apiAddress, "--smtp", smtpAddress,
 		"--database", filepath.Join(t.TempDir(), "mailpit.db"), "--disable-version-check", "--smtp-disable-rdns"}, extra...)
@@ -139,6 +140,7 @@ func startMailpit(t *testing.T, extra ...string) string {
 	if err := command.Start(); err != nil {
 		t.Fatalf("start mailpit: %v", err)
 	}
+
 	exited := make(chan struct{})
 	go func() { _ = command.Wait(); close(exited) }()
 	t.Cleanup(func() {
@@ -150,6 +152,7 @@ func startMailpit(t *testing.T, extra ...string) string {
 			<-exited
 		}
 	})
+
 	waitFor(t, "mailpit to accept SMTP connections", func() bool {
 		select {
 		case <-exited:

@@ -168,10 +168,10 @@ func wasSnoozed(metadata []byte) bool {
 const maxStrandedPerRun = 1000
 
 // repairOrder finds the first job_order row of each key and repairs it
-// when it holds the key back for nothing: a row whose River job is gone or
-// completed is removed, and a pending job is made available, because
-// only a lost wake-up leaves the first job of a key pending. It returns
-// the number of rows repaired. The maintenance job runs it.
+// when it holds the key back for nothing. A row whose River job is gone or
+// completed is removed. A pending job is made available, because only a
+// lost wake-up leaves the first job of a key pending. It returns the
+// number of rows repaired; the maintenance job runs it.
 func (s *System) repairOrder(ctx context.Context, db bun.IDB, _ time.Time) (int64, error) {
 	var heads []orderRow
 	err := db.NewSelect().Model(&heads).

@@ -62,8 +62,8 @@ func (s schedule) attemptsWithin(maxAge time.Duration) int {
 
 // attemptInRound returns the position of the job's current attempt within
 // its round of budget attempts (1 for the first). A job starts with
-// max_attempts equal to budget; an admin retry raises max_attempts to
-// attempt + budget, which starts a new round with the short delays again.
+// max_attempts equal to budget. An admin retry raises max_attempts to
+// attempt + budget, so a new round starts with the short delays again.
 func attemptInRound(job *rivertype.JobRow, budget int) int {
 	position := job.Attempt - (job.MaxAttempts - budget)
 	if position < 1 {

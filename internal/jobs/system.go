@@ -250,14 +250,14 @@ func (s *System) clientConfig(opts Options) *river.Config {
 }
 
 // Start starts the workers, unless the System was built with no workers.
-// It logs when sync is off or the broker does not answer.
+// It logs when sync is off or the broker does not respond.
 func (s *System) Start(ctx context.Context) error {
 	if s.publisher == nil {
 		s.log.Info("sync is off: no Celery messages or domain events are queued or published")
 	} else if pinger, ok := s.publisher.(interface{ Ping(context.Context) error }); ok {
 		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		if err := pinger.Ping(pingCtx); err != nil {
-			s.log.Warn("RabbitMQ does not answer; sync jobs wait and retry until it does", "error", err)
+			s.log.Warn("RabbitMQ is unreachable: sync jobs wait and retry until it responds", "error", err)
 		}
 		cancel()
 	}

@@ -40,9 +40,9 @@ func employeeKey(employeeID int64) string {
 }
 
 // eventKey returns the ordering key of a domain event on exchange. user.*
-// and role.* events are ordered per user, so a consumer sees a user's role
-// changes and its deletion in commit order; employee.* events per
-// employee. Other types get one key per type.
+// and role.* events are ordered per user, so a consumer receives a user's
+// role changes and its deletion in commit order. employee.* events are
+// ordered per employee, and other types get one key per type.
 func eventKey(exchange string, event celery.Event) string {
 	group, _, _ := strings.Cut(event.Type, ".")
 	var entity, field string

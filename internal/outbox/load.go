@@ -26,9 +26,9 @@ func loadUserAssignments(ctx context.Context, tx bun.Tx, u *model.User) ([]assig
 	return views, nil
 }
 
-// loadUser reads user id. On PostgreSQL it locks the row until tx ends:
-// an assignment change then waits for a concurrent change of its user, so
-// the later of the two transactions builds its payloads from the other's
+// loadUser reads user id. On PostgreSQL it locks the row until tx ends, so
+// an assignment change waits for a concurrent change of its user. The
+// later of the two transactions then builds its payloads from the other's
 // committed state, and its messages come later in the user's order.
 func loadUser(ctx context.Context, tx bun.Tx, id int64) (*model.User, error) {
 	u := new(model.User)

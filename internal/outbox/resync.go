@@ -107,8 +107,8 @@ func (o *Outbox) ResyncTTSRoles(ctx context.Context, tx bun.Tx, rolesOnly bool, 
 	return sent, nil
 }
 
-// SeedWorkflows records workflow.seed_workflows, which asks TTS to seed
-// its workflows after `authd seed tts`.
+// SeedWorkflows records workflow.seed_workflows, the request to TTS to
+// seed its workflows that `authd seed tts` sends.
 func (o *Outbox) SeedWorkflows(ctx context.Context, tx bun.Tx) error {
 	if !o.SyncEnabled() {
 		return ErrSyncOff

@@ -37,10 +37,10 @@ func newRiverMigrator(driver string, sqlDB *sql.DB) (*rivermigrate.Migrator[*sql
 
 // migrateRiver applies the job queue library's migrations on conn, the
 // connection that holds the migration lock. Each River version runs in its
-// own transaction on conn: River's Migrate would take other connections
+// own transaction on conn. River's Migrate would take other connections
 // from the pool, which SQLite's single connection cannot give while conn
-// is held, and one transaction for every version is what River advises
-// against (some versions must commit before the next uses them).
+// is held. River also advises against one transaction for all versions,
+// because some versions must commit before the next uses them.
 func (db *DB) migrateRiver(ctx context.Context, conn *sql.Conn) error {
 	migrator, err := newRiverMigrator(db.Driver, db.DB.DB)
 	if err != nil {
