@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -30,7 +31,20 @@ import (
 
 // stepTimeout bounds one browser step, so a missing element fails the test
 // with its selector instead of hanging until the test binary's deadline.
-const stepTimeout = 20 * time.Second
+const stepTimeout = 45 * time.Second
+
+// toastRecorder runs in every document the browser opens and reports each
+// toast to the test through the __authdToast binding, so a test still sees
+// a toast whose page navigated away before the next poll.
+const toastRecorder = `new MutationObserver(records => {
+	for (const record of records) {
+		for (const node of record.addedNodes) {
+			if (node.classList && node.classList.contains("toast") && window.__authdToast) {
+				window.__authdToast(node.className + "|" + node.textContent);
+			}
+		}
+	}
+}).observe(document, {childList: true, subtree: true});`
 
 // Browser is one headless Chromium with a fresh profile, pointed at a test
 // server.
@@ -44,6 +58,7 @@ type Browser struct {
 
 	mu       sync.Mutex
 	problems []string // server errors, script exceptions and CSP violations seen by the listener
+	toasts   []string // "<class names>|<text>" of every toast shown, oldest first
 }
 
 // Start launches Chromium for the test. The browser stops when the test
@@ -81,6 +96,12 @@ func StartAs(t *testing.T, s *apptest.Server, label string) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium at %s: %v", path, err)
 	}
+	if _, err := chromedp.Call(ctx, runtime.AddBinding, runtime.AddBindingParams{Name: "__authdToast"}); err != nil {
+		t.Fatalf("add the toast binding: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: toastRecorder}); err != nil {
+		t.Fatalf("install the toast recorder: %v", err)
+	}
 	b.ctx = ctx
 	t.Cleanup(b.checkProblems)
 	return b
@@ -103,6 +124,12 @@ func (b *Browser) listen(ev any) {
 			text = ev.ExceptionDetails.Exception.Description
 		}
 		b.problem("uncaught script exception: " + text)
+	case *runtime.EventBindingCalled:
+		if ev.Name == "__authdToast" {
+			b.mu.Lock()
+			b.toasts = append(b.toasts, ev.Payload)
+			b.mu.Unlock()
+		}
 	case *log.EventEntryAdded:
 		if strings.Contains(ev.Entry.Text, "Content Security Policy") {
 			b.problem("CSP violation: " + ev.Entry.Text)
@@ -271,11 +298,35 @@ func (b *Browser) WaitPath(prefix string) {
 }
 
 // WaitToast waits for a toast of a kind (success, error, warning, info) whose
-// text contains want.
+// text contains want, and consumes it, so a later wait for the same text
+// needs a new toast.
 func (b *Browser) WaitToast(kind, want string) {
 	b.T.Helper()
-	b.WaitFor(kind+" toast "+want, fmt.Sprintf(
-		`Array.from(document.querySelectorAll(".toast-container .toast.%s")).some(t => t.textContent.includes(%q))`, kind, want))
+	deadline := time.Now().Add(stepTimeout)
+	for time.Now().Before(deadline) {
+		if b.takeToast(kind, want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Shot("timeout-" + kind + "-toast")
+	b.mu.Lock()
+	seen := strings.Join(b.toasts, "; ")
+	b.mu.Unlock()
+	b.T.Fatalf("timed out waiting for a %s toast containing %q at %s; unclaimed toasts: %s", kind, want, b.Location(), seen)
+}
+
+func (b *Browser) takeToast(kind, want string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, entry := range b.toasts {
+		classes, text, _ := strings.Cut(entry, "|")
+		if strings.Contains(" "+classes+" ", " toast ") && strings.Contains(" "+classes+" ", " "+kind+" ") && strings.Contains(text, want) {
+			b.toasts = append(b.toasts[:i], b.toasts[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // Shot writes a full-page screenshot named after the step.
