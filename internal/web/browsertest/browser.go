@@ -34,8 +34,8 @@ import (
 const stepTimeout = 45 * time.Second
 
 // toastRecorder runs in every document the browser opens and reports each
-// toast to the test through the __authdToast binding, so a test still sees
-// a toast whose page navigated away before the next poll.
+// toast to the test through the __authdToast binding. A test thus finds a
+// toast even when its page navigated away before the next poll.
 const toastRecorder = `new MutationObserver(records => {
 	for (const record of records) {
 		for (const node of record.addedNodes) {
@@ -87,6 +87,7 @@ func StartAs(t *testing.T, s *apptest.Server, label string) *Browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
+
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithListener(b.listen))
 	t.Cleanup(func() {
@@ -102,6 +103,7 @@ func StartAs(t *testing.T, s *apptest.Server, label string) *Browser {
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: toastRecorder}); err != nil {
 		t.Fatalf("install the toast recorder: %v", err)
 	}
+
 	b.ctx = ctx
 	t.Cleanup(b.checkProblems)
 	return b

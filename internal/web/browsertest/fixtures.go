@@ -18,8 +18,8 @@ import (
 // Password is the password of every account the fixtures create.
 const Password = "Violet-Canyon-Ledger-73"
 
-// Systems are stand-ins for the downstream frontends: each answers every
-// path with a page naming the system, so a test can see that a redirect
+// Systems are stand-ins for the downstream frontends. Each serves a page
+// naming the system on every path, so a test can check that a redirect
 // arrived.
 type Systems struct {
 	TTS, HDTS, AMS, BMS *httptest.Server

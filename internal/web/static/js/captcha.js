@@ -35,6 +35,18 @@
     });
   }
 
+  // widgetAPI returns the global object of the provider's widget script,
+  // or undefined before the script has loaded.
+  function widgetAPI() {
+    if (settings.provider === "hcaptcha") {
+      return window.hcaptcha;
+    }
+    if (settings.provider === "turnstile") {
+      return window.turnstile;
+    }
+    return window.grecaptcha;
+  }
+
   function renderWidget() {
     var element = box().querySelector(".g-recaptcha");
     if (!element) {
@@ -55,7 +67,7 @@
         widgetToken = "";
       }
     };
-    var api = settings.provider === "hcaptcha" ? window.hcaptcha : settings.provider === "turnstile" ? window.turnstile : window.grecaptcha;
+    var api = widgetAPI();
     if (api && typeof api.render === "function") {
       api.render(element, options);
       widgetRendered = true;
@@ -125,7 +137,7 @@
       loadBuiltin();
       return;
     }
-    var api = settings.provider === "hcaptcha" ? window.hcaptcha : settings.provider === "turnstile" ? window.turnstile : window.grecaptcha;
+    var api = widgetAPI();
     if (api && typeof api.reset === "function") {
       api.reset();
     }
