@@ -100,6 +100,13 @@ func (s *Service) Invite(ctx context.Context, tx bun.Tx, actor *outbox.Actor, sc
 		}
 		res.Role, res.System = role, role.System
 	}
+	// NextCompanyID locks the row that serializes account creation, so a
+	// concurrent invitation of the same address waits here and then finds
+	// the account instead of failing on a unique index. The number it
+	// returns is not used: CreateUser draws its own under the same lock.
+	if _, _, err := identity.NextCompanyID(ctx, tx); err != nil {
+		return nil, err
+	}
 	existing, err := accounts.UserByEmail(ctx, tx, p.Email)
 	switch {
 	case err == nil:
