@@ -225,7 +225,7 @@ func (s *Server) routes() []route {
 		{pattern: "PUT /api/v1/hdts/user-management/update-status/{id}/", access: open, handler: e.UpdateStatusNotAllowed},
 		{pattern: "DELETE /api/v1/hdts/user-management/update-status/{id}/", access: open, handler: e.UpdateStatusNotAllowed},
 		{pattern: "GET /api/v1/hdts/employees/internal/{id}/", access: access{tier: keyOnly, scope: "employees:read", legacyOpen: true}, handler: e.Internal},
-		{pattern: "GET /api/v1/hdts/users/{id}/", access: access{tier: staff, scope: "users:read"}, handler: e.HDTSUser},
+		{pattern: "GET /api/v1/hdts/users/{id}/", access: access{tier: staff, scope: "users:read", legacyOpen: true}, handler: e.HDTSUser},
 		{pattern: "GET /api/v1/hdts/", access: open, handler: e.Root},
 		{pattern: "GET /api/v1/hdts/employees/", access: open, handler: e.EmployeesRoot},
 

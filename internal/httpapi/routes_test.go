@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -36,5 +37,23 @@ func TestEveryDocumentedRouteExists(t *testing.T) {
 		if !slices.Contains(registered, documented) {
 			t.Errorf("api/openapi.yaml describes %s, which no route serves", documented)
 		}
+	}
+}
+
+func TestNumericIDsDoNotSwallowOtherPaths(t *testing.T) {
+	s := apptest.New(t, storage.SQLite, nil)
+	c := s.Client()
+	wrongMethod := c.Get("/api/v1/users/logout/")
+	if wrongMethod.Status != http.StatusMethodNotAllowed {
+		wrongMethod.Errorf(t, "GET on a POST-only path: status %d, want 405", wrongMethod.Status)
+	}
+	if allow := wrongMethod.Header.Get("Allow"); !strings.Contains(allow, "POST") {
+		t.Errorf("Allow = %q, want POST listed", allow)
+	}
+	if res := c.Get("/api/v1/users/no-such-page/"); res.Status != http.StatusNotFound {
+		res.Errorf(t, "unknown path: status %d, want 404", res.Status)
+	}
+	if res := c.Get("/api/v1/users/123/"); res.Status != http.StatusUnauthorized {
+		res.Errorf(t, "numeric id without credentials: status %d, want 401", res.Status)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,6 +145,10 @@ func (s *Server) register(rt route) {
 // guard applies the CSRF origin check and the access tier of a route.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !numericParamsValid(rt.pattern, r.URL.Path) {
+			s.unrouted(w, r)
+			return
+		}
 		if rt.html != nil && !acceptsJSON(r) {
 			rt.html(w, r)
 			return
@@ -194,6 +200,50 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.notFound(w, r)
+}
+
+// numericParams are the path parameters that hold database ids. A path
+// whose segment there is not an integer does not match the route, so that
+// /api/v1/users/logout/ is never read as user "logout".
+var numericParams = map[string]bool{"{id}": true, "{user_id}": true}
+
+// numericParamsValid reports whether every numeric parameter of pattern is
+// an integer in path.
+func numericParamsValid(pattern, path string) bool {
+	_, template, _ := strings.Cut(pattern, " ")
+	templateParts := strings.Split(strings.Trim(template, "/"), "/")
+	pathParts := strings.Split(strings.Trim(path, "/"), "/")
+	for i, part := range templateParts {
+		if !numericParams[part] || i >= len(pathParts) {
+			continue
+		}
+		if _, err := strconv.ParseInt(pathParts[i], 10, 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// unrouted answers a request that matched a route only through a numeric
+// parameter that is not a number: 405 with Allow when another method serves
+// this path, 404 otherwise.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := s.mux.Handler(probe); pattern != "" && numericParamsValid(pattern, r.URL.Path) {
+			allowed = append(allowed, method)
+		}
+	}
+	if len(allowed) == 0 || slices.Contains(allowed, r.Method) {
+		s.notFound(w, r)
+		return
+	}
+	if slices.Contains(allowed, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead)
+	}
+	httpx.WriteProblem(w, httpx.MethodNotAllowed(r.Method, strings.Join(allowed, ", ")))
 }
 
 // headerProbe records what the mux would answer without sending it.
