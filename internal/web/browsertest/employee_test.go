@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/mapactive/authd/internal/apptest"
 	"github.com/mapactive/authd/internal/model"
@@ -235,4 +236,59 @@ func TestEmployeeForgotPasswordAndReset(t *testing.T) {
 	b.Click("#loginButton")
 	b.WaitToast("success", "Logged in successfully!")
 	b.WaitPath(systems.HDTS.URL + "/employee/home")
+}
+
+func TestEmployeeTOTPSignInThroughVerifyPage(t *testing.T) {
+	systems := StartSystems(t)
+	s := NewServer(t, systems.Env())
+	email := "totp.employee@example.com"
+	api := s.Client()
+	api.Post("/api/v1/hdts/employees/api/register/", apptest.JSON(map[string]any{
+		"email": email, "password": Password, "first_name": "Tia", "last_name": "Okafor"})).Expect(t, http.StatusCreated)
+	if _, err := s.App.DB.NewUpdate().Model((*model.Employee)(nil)).Set("status = ?", model.StatusApproved).
+		Where("email_normalized = ?", model.NormalizeEmail(email)).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Enrol the authenticator app on the employee security page.
+	b := Start(t, s)
+	employeeSignIn(b, email)
+	b.WaitPath(systems.HDTS.URL + "/employee/home")
+	b.Open("/security-settings/")
+	b.WaitVisible("#totpSetupForm")
+	b.Type("#totpSetupPassword", Password)
+	b.Click("#totpSetupButton")
+	b.WaitVisible("#totpQr")
+	secret := b.Text("#totpSecret")
+	code, _ := totp.GenerateCode(secret, s.Clock.Now())
+	b.Type("#totpCode", code)
+	b.Click("#totpConfirmButton")
+	b.WaitVisible("#recoveryCodesBox")
+	b.Shot("employee-totp-enabled")
+	b.Click("#logoutBtn")
+	b.WaitPath("/login/?logout=1")
+
+	// The password step leaves the challenge in sessionStorage, and
+	// /verify-otp/ completes it.
+	s.Clock.Advance(30 * time.Second)
+	employeeSignIn(b, email)
+	b.WaitVisible("#otpMode #otp_code")
+	if got := Eval[string](b, `document.getElementById("otp_email").value`); got != email {
+		t.Errorf("OTP mode shows %q", got)
+	}
+	if !Eval[bool](b, `JSON.parse(sessionStorage.getItem("authd_otp_challenge") || "{}").temporary_token !== undefined`) {
+		t.Fatal("no challenge in sessionStorage")
+	}
+	b.Open("/verify-otp/")
+	b.WaitVisible("#verifySection #otp_code")
+	code, _ = totp.GenerateCode(secret, s.Clock.Now())
+	b.Type("#otp_code", code)
+	b.Shot("verify-otp")
+	b.Click("#otpButton")
+	b.WaitToast("success", "Logged in successfully!")
+	b.WaitPath(systems.HDTS.URL + "/employee/home")
+
+	// The used challenge is gone: /verify-otp/ asks to sign in first.
+	b.Open("/verify-otp/")
+	b.WaitVisible("#noChallenge")
 }
