@@ -25,7 +25,7 @@ func TestProfileByCompany(t *testing.T) {
 				resp.Errorf(t, "%s: the UserProfile fields are missing", path)
 			}
 		}
-		found := staff.Get("/api/v1/users/profile/by-company/" + *e.CompanyID + "/").Expect(t, http.StatusOK)
+		found := staff.Get("/api/v1/users/profile/by-company/"+*e.CompanyID+"/").Expect(t, http.StatusOK)
 		if found.Get("user_type") != "employee" || found.Get("id") != float64(e.ID) {
 			found.Errorf(t, "unexpected employee body")
 		}
@@ -36,7 +36,7 @@ func TestProfileByCompany(t *testing.T) {
 
 		// An employee token resolves only its own company id.
 		employee, _ := employeeSignIn(t, s, "company-emp@example.com")
-		own := employee.Get("/api/v1/users/profile/by-company/" + *e.CompanyID + "/").Expect(t, http.StatusOK)
+		own := employee.Get("/api/v1/users/profile/by-company/"+*e.CompanyID+"/").Expect(t, http.StatusOK)
 		if own.Get("user_type") != "employee" || own.Get("id") != float64(e.ID) {
 			own.Errorf(t, "unexpected body for the employee's own company id")
 		}
@@ -53,7 +53,7 @@ func TestProfileByCompany(t *testing.T) {
 		}
 		service := s.Client()
 		service.Header.Set("X-API-Key", key.Plain)
-		if resp := service.Get("/api/v1/users/profile/by-company/" + *u.CompanyID + "/").Expect(t, http.StatusOK); resp.Get("user_type") != "staff" {
+		if resp := service.Get("/api/v1/users/profile/by-company/"+*u.CompanyID+"/").Expect(t, http.StatusOK); resp.Get("user_type") != "staff" {
 			resp.Errorf(t, "unexpected body for an API key")
 		}
 		narrow, err := s.App.APIKeys.Create(context.Background(), apikeys.Spec{Name: &narrowName, Scopes: []string{"assignments:read"}}, nil)
@@ -61,7 +61,7 @@ func TestProfileByCompany(t *testing.T) {
 			t.Fatal(err)
 		}
 		service.Header.Set("X-API-Key", narrow.Plain)
-		service.Get("/api/v1/users/profile/by-company/" + *u.CompanyID + "/").Expect(t, http.StatusForbidden)
+		service.Get("/api/v1/users/profile/by-company/"+*u.CompanyID+"/").Expect(t, http.StatusForbidden)
 
 		expectBody(t, s.Client().Get("/api/v1/users/profile/by-company/"+*u.CompanyID+"/"), http.StatusUnauthorized,
 			map[string]any{"detail": "API key required.", "code": "api_key_required"})
