@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -115,6 +116,23 @@ func TestRegisterFieldErrors(t *testing.T) {
 		}
 		if after := countRows(t, s, "SELECT COUNT(*) FROM users"); after != before {
 			t.Errorf("rejected registrations wrote %d users", after-before)
+		}
+	})
+}
+
+func TestRegisterThrottledPerAddress(t *testing.T) {
+	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
+		c := s.Client()
+		for i := 0; i < 10; i++ {
+			c.Post(registerPath, apptest.JSON(map[string]any{"email": fmt.Sprintf("burst%d@example.com", i), "password": testPassword})).Expect(t, http.StatusCreated)
+		}
+		resp := c.Post(registerPath, apptest.JSON(map[string]any{"email": "burst-last@example.com", "password": testPassword}))
+		expectBody(t, resp, http.StatusTooManyRequests, map[string]any{"detail": "Too many requests. Please try again later.", "code": "throttled", "retry_after": 3600})
+		if resp.Header.Get("Retry-After") != "3600" {
+			t.Errorf("Retry-After = %q, want 3600", resp.Header.Get("Retry-After"))
+		}
+		if n := countRows(t, s, "SELECT COUNT(*) FROM users WHERE email = 'burst-last@example.com'"); n != 0 {
+			t.Error("a throttled registration created the user")
 		}
 	})
 }

@@ -159,6 +159,27 @@ func TestTokenLookupOrder(t *testing.T) {
 	})
 }
 
+func TestAccessTokenOfUnusableAccount(t *testing.T) {
+	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
+		inactive := staffUser(t, s, "inactive-me@example.com")
+		_, inactiveLogin := signIn(t, s, inactive.Email, nil)
+		deleted := staffUser(t, s, "deleted-me@example.com")
+		_, deletedLogin := signIn(t, s, deleted.Email, nil)
+		exec(t, s, "UPDATE users SET is_active = ? WHERE id = ?", false, inactive.ID)
+		exec(t, s, "DELETE FROM users WHERE id = ?", deleted.ID)
+		for _, token := range []string{inactiveLogin.String("access_token"), deletedLogin.String("access_token")} {
+			expectBody(t, s.Client().Get("/api/me/", "Authorization", "Bearer "+token), http.StatusUnauthorized, bodyTokenRevoked)
+			expectBody(t, s.Client().Post("/api/v1/token/verify/", apptest.JSON(map[string]any{"token": token})), http.StatusUnauthorized,
+				map[string]any{"detail": "Token is blacklisted", "code": "token_not_valid"})
+		}
+
+		// A token without exp is refused, even with a valid signature.
+		noExp := staffClaims(inactive, "access", s.Clock.Now(), time.Hour)
+		delete(noExp, "exp")
+		expectBody(t, s.Client().Get("/api/me/", "Authorization", "Bearer "+mint(t, sharedKey(), noExp)), http.StatusUnauthorized, bodyTokenNotValid)
+	})
+}
+
 func TestRevokedFamilyAccessTokenRefused(t *testing.T) {
 	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
 		staffUser(t, s, "family@example.com")
