@@ -100,10 +100,11 @@ func TestLogoutRevokesOnlyThatFamily(t *testing.T) {
 			http.StatusUnauthorized, bodyTokenRevoked)
 		second.Get("/api/me/").Expect(t, http.StatusOK)
 
-		// An access token alone (Bearer) revokes its family too.
+		// An access token alone (Bearer, the scheme in any case) revokes its
+		// family too.
 		_, third := signIn(t, s, "two@example.com", nil)
 		bearer := s.Client()
-		bearer.Post("/logout/", apptest.JSON(map[string]any{}), "Authorization", "Bearer "+third.String("access_token")).Expect(t, http.StatusOK)
+		bearer.Post("/logout/", apptest.JSON(map[string]any{}), "Authorization", "BEARER "+third.String("access_token")).Expect(t, http.StatusOK)
 		expectBody(t, s.Client().Post("/api/v1/token/refresh/", apptest.JSON(map[string]any{"refresh": third.String("refresh_token")})),
 			http.StatusUnauthorized, bodyTokenRevoked)
 		second.Get("/api/me/").Expect(t, http.StatusOK)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -294,8 +295,9 @@ func (h *Handlers) revokePresented(ctx context.Context, r *http.Request, bodyRef
 	if c, err := r.Cookie(httpx.AccessCookie); err == nil {
 		candidates = append(candidates, c.Value)
 	}
-	if header := r.Header.Get("Authorization"); len(header) > 7 && (header[:7] == "Bearer " || header[:7] == "bearer ") {
-		candidates = append(candidates, header[7:])
+	// The scheme is case-insensitive, as in request authentication.
+	if scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		candidates = append(candidates, strings.TrimSpace(token))
 	}
 	for _, raw := range candidates {
 		if raw == "" {
