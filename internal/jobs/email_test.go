@@ -2,6 +2,9 @@ package jobs_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +169,47 @@ func TestExpiredCodeEmailIsDropped(t *testing.T) {
 		r.waitState(id, jobs.StateDone)
 		if sent := r.mail.Messages(); len(sent) != 1 || sent[0].To[0] != "soon@example.com" {
 			t.Errorf("sent %+v, want the e-mail with a valid code", sent)
+		}
+	})
+}
+
+// sendGridStandIn answers every send with status and a SendGrid-style
+// error body, on a loopback test server.
+func sendGridStandIn(t *testing.T, status int) mail.Sender {
+	t.Helper()
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"errors":[{"message":"stand-in refused the message","field":"from"}]}`))
+	}))
+	t.Cleanup(server.Close)
+	sender, err := mail.NewSender(mail.Settings{Provider: mail.ProviderSendGrid, SendGridEnabled: true,
+		SendGridAPIKey: "SG.test", SendGridURL: server.URL, From: mail.Address{Email: "noreply@authd.test"}}, nil)
+	if err != nil {
+		t.Fatalf("NewSender: %v", err)
+	}
+	return sender
+}
+
+func TestSendGridResponsesDecideRetry(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T, db *storage.DB) {
+		tests := []struct {
+			status int
+			want   jobs.State
+		}{
+			{http.StatusBadRequest, jobs.StateDead},
+			{http.StatusTooManyRequests, jobs.StateFailed},
+			{http.StatusServiceUnavailable, jobs.StateFailed},
+		}
+		for _, tc := range tests {
+			t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+				r := newRig(t, storagetest.Open(t, db.Driver), rigOptions{mail: sendGridStandIn(t, tc.status)})
+				id := r.enqueueEmail(testMessage("ann@example.com", "Hello"), nil)
+				job := r.waitState(id, tc.want)
+				if job.LastError == nil || !strings.Contains(*job.LastError, strconv.Itoa(tc.status)) {
+					t.Errorf("last error = %v, want the HTTP status %d", job.LastError, tc.status)
+				}
+			})
 		}
 	})
 }
