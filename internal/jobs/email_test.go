@@ -173,8 +173,8 @@ func TestExpiredCodeEmailIsDropped(t *testing.T) {
 	})
 }
 
-// sendGridStandIn answers every send with status and a SendGrid-style
-// error body, on a loopback test server.
+// sendGridStandIn returns a SendGrid sender whose loopback stand-in server
+// responds to every send with status and a SendGrid-style error body.
 func sendGridStandIn(t *testing.T, status int) mail.Sender {
 	t.Helper()
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
