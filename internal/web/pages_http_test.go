@@ -437,6 +437,12 @@ func TestExternalCaptchaWidgetAppearsWhenRequired(t *testing.T) {
 	if !strings.Contains(later.body, `"recaptcha_enabled":true`) && !strings.Contains(later.body, `"recaptcha_enabled": true`) {
 		t.Error("the page config does not enable the widget")
 	}
+	if !strings.Contains(later.body, `<script src="https://js.hcaptcha.com/1/api.js" async defer></script>`) {
+		t.Error("the widget script is not loaded")
+	}
+	if strings.Contains(first.body, `<script src="https://js.hcaptcha.com`) {
+		t.Error("the widget script loads before it is needed")
+	}
 }
 
 func TestClassicFormsOfProfileRegistrationAndPortal(t *testing.T) {
