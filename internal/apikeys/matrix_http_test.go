@@ -29,7 +29,7 @@ func keyRoutes(w *rbactest.World) []keyRoute {
 		{"users-info", "POST", "/api/v1/tts/users-info/", map[string]any{"user_ids": []int64{w.Agent.ID}}, "users:read", true},
 		{"internal user", "GET", "/api/v1/users/internal/" + agent + "/", nil, "users:read", true},
 		{"internal employee", "GET", fmt.Sprintf("/api/v1/hdts/employees/internal/%d/", w.Employee.ID), nil, "employees:read", true},
-		{"hdts user", "GET", "/api/v1/hdts/users/" + agent + "/", nil, "users:read", false},
+		{"hdts user", "GET", "/api/v1/hdts/users/" + agent + "/", nil, "users:read", true},
 		{"user by id", "GET", "/api/v1/users/" + agent + "/", nil, "users:read", false},
 		{"user by company", "GET", "/api/v1/users/profile/by-company/" + *w.Agent.CompanyID + "/", nil, "users:read", false},
 	}

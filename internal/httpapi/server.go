@@ -146,8 +146,10 @@ func (s *Server) register(rt route) {
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !numericParamsValid(rt.pattern, r.URL.Path) {
-			s.unrouted(w, r)
-			return
+			if allow := s.otherMethods(r); allow != "" {
+				httpx.WriteProblem(w, httpx.MethodNotAllowed(r.Method, allow))
+				return
+			}
 		}
 		if rt.html != nil && !acceptsJSON(r) {
 			rt.html(w, r)
@@ -202,9 +204,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	s.notFound(w, r)
 }
 
-// numericParams are the path parameters that hold database ids. A path
-// whose segment there is not an integer does not match the route, so that
-// /api/v1/users/logout/ is never read as user "logout".
+// numericParams are the path parameters that usually hold database ids.
 var numericParams = map[string]bool{"{id}": true, "{user_id}": true}
 
 // numericParamsValid reports whether every numeric parameter of pattern is
@@ -224,26 +224,27 @@ func numericParamsValid(pattern, path string) bool {
 	return true
 }
 
-// unrouted answers a request that matched a route only through a numeric
-// parameter that is not a number: 405 with Allow when another method serves
-// this path, 404 otherwise.
-func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+// otherMethods returns the Allow list of a request that reached an {id}
+// route with a non-numeric segment, when other methods serve that path as a
+// literal route (GET /api/v1/users/logout/ must be 405, not a user lookup).
+// It returns "" when no other route serves the path, and the {id} handler
+// then responds with its own not-found body.
+func (s *Server) otherMethods(r *http.Request) string {
 	var allowed []string
 	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if method == r.Method {
+			continue
+		}
 		probe := r.Clone(r.Context())
 		probe.Method = method
 		if _, pattern := s.mux.Handler(probe); pattern != "" && numericParamsValid(pattern, r.URL.Path) {
 			allowed = append(allowed, method)
 		}
 	}
-	if len(allowed) == 0 || slices.Contains(allowed, r.Method) {
-		s.notFound(w, r)
-		return
-	}
 	if slices.Contains(allowed, http.MethodGet) {
 		allowed = append(allowed, http.MethodHead)
 	}
-	httpx.WriteProblem(w, httpx.MethodNotAllowed(r.Method, strings.Join(allowed, ", ")))
+	return strings.Join(allowed, ", ")
 }
 
 // headerProbe records what the mux would answer without sending it.
