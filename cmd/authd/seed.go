@@ -33,8 +33,8 @@ func newSeedCommand() *cobra.Command {
 		}
 		out := cmd.OutOrStdout()
 		s := &seed.Seeder{DB: a.DB, Now: a.Now, Log: func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }}
-		if recorder, ok := any(a.Outbox).(seed.RoleRecorder); ok && a.Outbox != nil {
-			s.Roles = recorder
+		if a.Outbox != nil {
+			s.Outbox = a.Outbox
 		}
 		return a, s, nil
 	}

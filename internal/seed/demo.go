@@ -177,8 +177,13 @@ func (s *Seeder) ensureDemoUser(ctx context.Context, acct DemoAccount, o DemoOpt
 		if acct.Phone != "" {
 			u.PhoneNumber = &acct.Phone
 		}
-		_, err = tx.NewInsert().Model(u).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
+			return err
+		}
+		if s.Outbox == nil {
+			return nil
+		}
+		return s.Outbox.UserSaved(ctx, tx, systemActor, nil, u)
 	})
 	if err != nil {
 		return err
@@ -207,7 +212,16 @@ func (s *Seeder) ensureAssignment(ctx context.Context, u *model.User, acct DemoA
 	}
 	a := &model.Assignment{UserID: u.ID, SystemID: role.SystemID, RoleID: role.ID, AssignedAt: s.Now(), IsActive: true,
 		Settings: map[string]any{"is_deployed": true}}
-	if _, err := s.DB.NewInsert().Model(a).Exec(ctx); err != nil {
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
+			return err
+		}
+		if s.Outbox == nil {
+			return nil
+		}
+		return s.Outbox.AssignmentSaved(ctx, tx, systemActor, nil, a)
+	})
+	if err != nil {
 		return err
 	}
 	s.logf("assigned %s to %s/%s", u.Email, acct.System, acct.Role)
@@ -247,8 +261,13 @@ func (s *Seeder) ensureEmployee(ctx context.Context, email, username, first, las
 			Password: hash, PasswordNFC: true, FirstName: first, LastName: last, CompanyID: &companyID, CompanyNumber: &companyNumber,
 			Status: status, OTPEnabled: otp, CreatedAt: now, UpdatedAt: now,
 		}
-		_, err = tx.NewInsert().Model(e).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
+			return err
+		}
+		if s.Outbox == nil {
+			return nil
+		}
+		return s.Outbox.EmployeeSaved(ctx, tx, systemActor, nil, e)
 	})
 	if err != nil {
 		return err

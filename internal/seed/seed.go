@@ -50,17 +50,20 @@ var RoleSets = map[string][]Role{
 	"bms":  {{Name: "ADMIN"}, {Name: "FINANCE_HEAD"}, {Name: "GENERAL_USER"}},
 }
 
-// RoleRecorder records the sync messages of a created role; the outbox
-// implements it.
-type RoleRecorder interface {
+// Recorder records the sync messages and events of what a seed creates;
+// *outbox.Outbox implements it.
+type Recorder interface {
 	RoleSaved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.Role) error
+	UserSaved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.User) error
+	AssignmentSaved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.Assignment) error
+	EmployeeSaved(ctx context.Context, tx bun.Tx, actor *outbox.Actor, before, after *model.Employee) error
 }
 
 // Seeder runs seeds against a database.
 type Seeder struct {
-	DB    *storage.DB
-	Now   func() time.Time
-	Roles RoleRecorder // nil: roles are created without sync messages
+	DB     *storage.DB
+	Now    func() time.Time
+	Outbox Recorder // nil: rows are created without sync messages
 	// Log receives one line per created object.
 	Log func(format string, args ...any)
 }
@@ -158,10 +161,10 @@ func (s *Seeder) ensureRole(ctx context.Context, slug string, role Role) (*model
 			return err
 		}
 		r.System = sys
-		if s.Roles == nil {
+		if s.Outbox == nil {
 			return nil
 		}
-		return s.Roles.RoleSaved(ctx, tx, systemActor, nil, r)
+		return s.Outbox.RoleSaved(ctx, tx, systemActor, nil, r)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create role %s/%s: %w", slug, role.Name, err)

@@ -271,3 +271,22 @@ func TestConditionalUpdateSucceedsOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestDialectsShareMigrationVersions(t *testing.T) {
+	postgres, err := storage.Migrations(storage.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite, err := storage.Migrations(storage.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(postgres) != len(sqlite) {
+		t.Fatalf("%d PostgreSQL migrations, %d SQLite migrations", len(postgres), len(sqlite))
+	}
+	for i := range postgres {
+		if postgres[i].Version != sqlite[i].Version || postgres[i].Name != sqlite[i].Name {
+			t.Errorf("migration %d: PostgreSQL %s, SQLite %s", i, postgres[i].Name, sqlite[i].Name)
+		}
+	}
+}
