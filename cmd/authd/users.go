@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mapactive/authd/internal/lockout"
 	"io"
 	"os"
 	"strings"
@@ -152,10 +153,7 @@ func newUserCommand() *cobra.Command {
 				return fmt.Errorf("user %s: %w", unlockEmail, err)
 			}
 			err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-				_, err := tx.NewUpdate().Model((*model.User)(nil)).
-					Set("is_locked = ?", false).Set("lock_reason = NULL").Set("lockout_time = NULL").Set("locked_until = NULL").
-					Set("failed_login_attempts = 0").Set("second_factor_failures = 0").Where("id = ?", u.ID).Exec(ctx)
-				if err != nil {
+				if err := lockout.Clear(ctx, tx, lockout.Users, u.ID); err != nil {
 					return err
 				}
 				return audit.Record(ctx, tx, a.Now(), audit.Event{Name: "account.unlocked", Details: map[string]any{"by": "command"}}.Subject("staff", u.ID))

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"github.com/mapactive/authd/internal/lockout"
 	"net/http"
 
 	"github.com/uptrace/bun"
@@ -143,15 +144,10 @@ func deref(s *string) string {
 // counter and a failure lock cleared.
 func (s *Service) replacePassword(ctx context.Context, tx bun.Tx, u *model.User, hash, keepFamily string) error {
 	now := s.now().UTC()
-	_, err := tx.NewUpdate().Model((*model.User)(nil)).
+	q := tx.NewUpdate().Model((*model.User)(nil)).
 		Set("password = ?", hash).Set("password_nfc = ?", true).Set("updated_at = ?", now).
-		Set("failed_login_attempts = 0").Set("tokens_valid_after = ?", now).
-		Set("is_locked = CASE WHEN lock_reason = 'failures' THEN ? ELSE is_locked END", false).
-		Set("lockout_time = CASE WHEN lock_reason = 'failures' THEN NULL ELSE lockout_time END").
-		Set("locked_until = CASE WHEN lock_reason = 'failures' THEN NULL ELSE locked_until END").
-		Set("second_factor_failures = CASE WHEN lock_reason = 'failures' THEN 0 ELSE second_factor_failures END").
-		Set("lock_reason = CASE WHEN lock_reason = 'failures' THEN NULL ELSE lock_reason END").
-		Where("id = ?", u.ID).Exec(ctx)
+		Set("tokens_valid_after = ?", now).Where("id = ?", u.ID)
+	_, err := lockout.ClearFailureLock(q).Exec(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,9 @@ package accounts
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/mapactive/authd/internal/lockout"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -277,13 +277,7 @@ func (s *Service) storePasswordHash(ctx context.Context, tx bun.IDB, userID int6
 // isLocked reports an active lock: an admin lock, or a failure lock that has
 // not ended yet.
 func (s *Service) isLocked(u *model.User) bool {
-	if !u.IsLocked {
-		return false
-	}
-	if u.LockReason != nil && *u.LockReason == model.LockAdmin {
-		return true
-	}
-	return u.LockedUntil == nil || s.now().Before(*u.LockedUntil)
+	return lockout.Active(u.IsLocked, u.LockReason, u.LockedUntil, s.now())
 }
 
 // checkApproval refuses users that hold the hdts Employee role while their
@@ -307,21 +301,14 @@ func (s *Service) checkApproval(ctx context.Context, u *model.User) error {
 // liftExpiredLock clears a failure lock whose time has passed, on the first
 // sign-in attempt after it ends, and queues the "account unlocked" e-mail.
 func (s *Service) liftExpiredLock(ctx context.Context, u *model.User, ip string) (*model.User, error) {
-	if !u.IsLocked || u.LockReason == nil || *u.LockReason != model.LockFailures || u.LockedUntil == nil || s.now().Before(*u.LockedUntil) {
+	if !lockout.Expired(u.IsLocked, u.LockReason, u.LockedUntil, s.now()) {
 		return u, nil
 	}
 	lifted := false
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*model.User)(nil)).
-			Set("is_locked = ?", false).Set("lock_reason = NULL").Set("lockout_time = NULL").Set("locked_until = NULL").
-			Set("failed_login_attempts = 0").Set("second_factor_failures = 0").
-			Where("id = ?", u.ID).Where("is_locked = ?", true).Where("lock_reason = ?", model.LockFailures).Where("locked_until <= ?", s.now()).
-			Exec(ctx)
-		if err != nil {
+		cleared, err := lockout.LiftExpired(ctx, tx, lockout.Users, u.ID, s.now())
+		if err != nil || !cleared {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
 		}
 		lifted = true
 		if err := s.outbox.Email(ctx, tx, outbox.Email{Template: "account_unlocked", To: u.Email,
@@ -345,42 +332,30 @@ func (s *Service) passwordFailed(ctx context.Context, u *model.User, email, ip s
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		threshold := s.cfg.Lockout.StaffThreshold
-		var row struct {
-			Attempts int  `bun:"failed_login_attempts"`
-			Locked   bool `bun:"is_locked"`
+		result, err := lockout.Count(ctx, tx, lockout.Users, lockout.PasswordFailures, u.ID, threshold, s.cfg.Lockout.StaffDuration, now)
+		if err != nil {
+			return err
 		}
-		err := tx.NewUpdate().Model((*model.User)(nil)).
-			Set("failed_login_attempts = failed_login_attempts + 1").
-			Set("is_locked = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE is_locked END", threshold, true).
-			Set("lock_reason = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE lock_reason END", threshold, model.LockFailures).
-			Set("lockout_time = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE lockout_time END", threshold, now).
-			Set("locked_until = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE locked_until END", threshold, now.Add(s.cfg.Lockout.StaffDuration)).
-			Where("id = ?", u.ID).Where("is_locked = ?", false).
-			Returning("failed_login_attempts, is_locked").
-			Scan(ctx, &row.Attempts, &row.Locked)
-		if errors.Is(err, sql.ErrNoRows) {
+		if !result.Counted {
 			// Already locked: the failure is not counted.
 			return audit.Record(ctx, tx, now, audit.Event{Name: failureEvent(ctx), Outcome: audit.Failure,
 				Details: map[string]any{"reason": "bad_password"}}.Subject("staff", u.ID).WithIdentifier(email))
 		}
-		if err != nil {
-			return fmt.Errorf("count failed sign-in: %w", err)
-		}
-		details := map[string]any{"reason": "bad_password", "failed_attempts": row.Attempts}
+		details := map[string]any{"reason": "bad_password", "failed_attempts": result.Failures}
 		if err := audit.Record(ctx, tx, now, audit.Event{Name: failureEvent(ctx), Outcome: audit.Failure, Details: details}.
 			Subject("staff", u.ID).WithIdentifier(email)); err != nil {
 			return err
 		}
-		vars := map[string]any{"user_name": u.DisplayName(), "ip_address": ip, "failed_attempts": row.Attempts}
+		vars := map[string]any{"user_name": u.DisplayName(), "ip_address": ip, "failed_attempts": result.Failures}
 		switch {
-		case row.Locked:
+		case result.LockedNow:
 			vars["locked_until"] = now.Add(s.cfg.Lockout.StaffDuration)
 			vars["lockout_duration"] = humanDuration(s.cfg.Lockout.StaffDuration)
 			if err := s.outbox.Email(ctx, tx, outbox.Email{Template: "account_locked", To: u.Email, Vars: vars}); err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, now, audit.Event{Name: "account.locked", Details: map[string]any{"failed_attempts": row.Attempts}}.Subject("staff", u.ID))
-		case row.Attempts >= 5:
+			return audit.Record(ctx, tx, now, audit.Event{Name: "account.locked", Details: map[string]any{"failed_attempts": result.Failures}}.Subject("staff", u.ID))
+		case result.Failures >= 5:
 			vars["attempt_time"] = now
 			return s.outbox.Email(ctx, tx, outbox.Email{Template: "failed_login", To: u.Email, Vars: vars})
 		}

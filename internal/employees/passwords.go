@@ -3,6 +3,7 @@ package employees
 import (
 	"context"
 	"errors"
+	"github.com/mapactive/authd/internal/lockout"
 	"github.com/mapactive/authd/internal/mailrequest"
 	"net/http"
 	"time"
@@ -138,11 +139,7 @@ func (s *Service) setPassword(ctx context.Context, tx bun.Tx, id int64, hash str
 	q := tx.NewUpdate().Model((*model.Employee)(nil)).Set("password = ?", hash).Set("password_nfc = ?", true).
 		Set("updated_at = ?", now).Where("id = ?", id)
 	if clearLock {
-		q = q.Set("failed_login_attempts = 0").
-			Set("is_locked = CASE WHEN lock_reason = ? THEN ? ELSE is_locked END", model.LockFailures, false).
-			Set("locked_until = CASE WHEN lock_reason = ? THEN NULL ELSE locked_until END", model.LockFailures).
-			Set("lockout_time = CASE WHEN lock_reason = ? THEN NULL ELSE lockout_time END", model.LockFailures).
-			Set("lock_reason = CASE WHEN lock_reason = ? THEN NULL ELSE lock_reason END", model.LockFailures)
+		q = lockout.ClearFailureLock(q)
 	}
 	if _, err := q.Exec(ctx); err != nil {
 		return nil, err

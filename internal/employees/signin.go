@@ -2,9 +2,9 @@ package employees
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/mapactive/authd/internal/lockout"
 
 	"github.com/uptrace/bun"
 
@@ -212,33 +212,20 @@ func (s *Service) storePasswordHash(ctx context.Context, tx bun.IDB, id int64, h
 // isLocked reports an active lock: an admin lock, or a failure lock that has
 // not ended yet.
 func (s *Service) isLocked(e *model.Employee) bool {
-	if !e.IsLocked {
-		return false
-	}
-	if AdminLocked(e) {
-		return true
-	}
-	return e.LockedUntil == nil || s.now().Before(*e.LockedUntil)
+	return lockout.Active(e.IsLocked, e.LockReason, e.LockedUntil, s.now())
 }
 
 // liftExpiredLock clears a failure lock whose time has passed, on the first
 // sign-in attempt after it ends. Employees get no e-mail about locks.
 func (s *Service) liftExpiredLock(ctx context.Context, e *model.Employee) (*model.Employee, error) {
-	if !e.IsLocked || e.LockReason == nil || *e.LockReason != model.LockFailures || e.LockedUntil == nil || s.now().Before(*e.LockedUntil) {
+	if !lockout.Expired(e.IsLocked, e.LockReason, e.LockedUntil, s.now()) {
 		return e, nil
 	}
 	lifted := false
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*model.Employee)(nil)).
-			Set("is_locked = ?", false).Set("lock_reason = NULL").Set("lockout_time = NULL").Set("locked_until = NULL").
-			Set("failed_login_attempts = 0").Set("second_factor_failures = 0").
-			Where("id = ?", e.ID).Where("is_locked = ?", true).Where("lock_reason = ?", model.LockFailures).Where("locked_until <= ?", s.now()).
-			Exec(ctx)
-		if err != nil {
+		cleared, err := lockout.LiftExpired(ctx, tx, lockout.Employees, e.ID, s.now())
+		if err != nil || !cleared {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
 		}
 		lifted = true
 		return audit.Record(ctx, tx, s.now(), audit.Event{Name: "account.unlocked", Details: map[string]any{"by": "time"}}.Subject(subjectType, e.ID))
@@ -275,25 +262,16 @@ func (s *Service) passwordFailed(ctx context.Context, e *model.Employee, identif
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		threshold := s.cfg.Lockout.EmployeeThreshold
-		var attempts int
-		var locked bool
-		err := tx.NewUpdate().Model((*model.Employee)(nil)).
-			Set("failed_login_attempts = failed_login_attempts + 1").
-			Set("is_locked = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE is_locked END", threshold, true).
-			Set("lock_reason = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE lock_reason END", threshold, model.LockFailures).
-			Set("lockout_time = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE lockout_time END", threshold, now).
-			Set("locked_until = CASE WHEN failed_login_attempts + 1 >= ? THEN ? ELSE locked_until END", threshold, now.Add(s.cfg.Lockout.EmployeeDuration)).
-			Where("id = ?", e.ID).Where("is_locked = ?", false).
-			Returning("failed_login_attempts, is_locked").
-			Scan(ctx, &attempts, &locked)
+		result, err := lockout.Count(ctx, tx, lockout.Employees, lockout.PasswordFailures, e.ID, threshold, s.cfg.Lockout.EmployeeDuration, now)
+		if err != nil {
+			return err
+		}
 		failed := audit.Event{Name: "login.failed", Outcome: audit.Failure, Details: map[string]any{"reason": "bad_password"}}.
 			Subject(subjectType, e.ID).WithIdentifier(identifier)
-		if errors.Is(err, sql.ErrNoRows) {
+		if !result.Counted {
 			return audit.Record(ctx, tx, now, failed) // already locked: not counted
 		}
-		if err != nil {
-			return fmt.Errorf("count failed employee sign-in: %w", err)
-		}
+		attempts, locked := result.Failures, result.LockedNow
 		failed.Details["failed_attempts"] = attempts
 		if err := audit.Record(ctx, tx, now, failed); err != nil {
 			return err

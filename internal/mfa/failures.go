@@ -2,9 +2,8 @@ package mfa
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"github.com/mapactive/authd/internal/lockout"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -35,13 +34,7 @@ func (s *Service) locked(ctx context.Context, db bun.IDB, subject Subject, now t
 	if err != nil {
 		return false, err
 	}
-	if !st.IsLocked {
-		return false, nil
-	}
-	if st.LockReason != nil && *st.LockReason == "admin" {
-		return true, nil
-	}
-	return st.LockedUntil == nil || now.Before(*st.LockedUntil), nil
+	return lockout.Active(st.IsLocked, st.LockReason, st.LockedUntil, now), nil
 }
 
 // recordFailure counts a wrong second factor. One conditional UPDATE
@@ -54,27 +47,17 @@ func (s *Service) recordFailure(ctx context.Context, tx bun.IDB, subject Subject
 	if err != nil {
 		return false, err
 	}
-	max := s.lockout.SecondFactorMax
 	until := now.Add(s.lockout.SecondFactorLockFor)
-	var failures int
-	var isLocked bool
-	err = tx.NewUpdate().Table(name).
-		Set("second_factor_failures = second_factor_failures + 1").
-		Set("is_locked = CASE WHEN second_factor_failures + 1 >= ? THEN ? ELSE is_locked END", max, true).
-		Set("lock_reason = CASE WHEN second_factor_failures + 1 >= ? THEN 'failures' ELSE lock_reason END", max).
-		Set("lockout_time = CASE WHEN second_factor_failures + 1 >= ? THEN ? ELSE lockout_time END", max, now).
-		Set("locked_until = CASE WHEN second_factor_failures + 1 >= ? THEN ? ELSE locked_until END", max, until).
-		Where("id = ?", subject.ID).Where("is_locked = ?", false).
-		Returning("second_factor_failures, is_locked").
-		Scan(ctx, &failures, &isLocked)
+	result, err := lockout.Count(ctx, tx, name, lockout.SecondFactorFailures, subject.ID, s.lockout.SecondFactorMax, s.lockout.SecondFactorLockFor, now)
+	if err != nil {
+		return false, err
+	}
 	details := map[string]any{"method": method}
-	if errors.Is(err, sql.ErrNoRows) {
+	if !result.Counted {
 		details["locked"] = true
 		return false, audit.Record(ctx, tx, now, audit.Event{Name: "2fa.failed", Outcome: audit.Failure, Details: details}.Subject(string(subject.Type), subject.ID))
 	}
-	if err != nil {
-		return false, fmt.Errorf("count second-factor failure: %w", err)
-	}
+	failures, isLocked := result.Failures, result.LockedNow
 	details["failures"] = failures
 	if err := audit.Record(ctx, tx, now, audit.Event{Name: "2fa.failed", Outcome: audit.Failure, Details: details}.Subject(string(subject.Type), subject.ID)); err != nil {
 		return false, err
