@@ -92,6 +92,7 @@ type DemoOptions struct {
 
 // Demo creates every role and the development accounts and employees.
 func (s *Seeder) Demo(ctx context.Context, o DemoOptions) error {
+	s.kept = 0
 	if err := s.AllRoles(ctx); err != nil {
 		return err
 	}
@@ -113,6 +114,9 @@ func (s *Seeder) Demo(ctx context.Context, o DemoOptions) error {
 			return err
 		}
 	}
+	if s.kept > 0 {
+		s.logf("%d existing accounts kept their passwords; run with --reset-passwords to set the development password on them", s.kept)
+	}
 	return nil
 }
 
@@ -133,6 +137,7 @@ func (s *Seeder) ensureDemoUser(ctx context.Context, acct DemoAccount, o DemoOpt
 		return err
 	}
 	if exists && !o.ResetPasswords {
+		s.kept++
 		return s.ensureAssignment(ctx, u, acct)
 	}
 	hash, plain, err := s.password(ctx, o, acct.Email)
@@ -236,6 +241,7 @@ func (s *Seeder) ensureEmployee(ctx context.Context, email, username, first, las
 		return err
 	}
 	if exists && !o.ResetPasswords {
+		s.kept++
 		return nil
 	}
 	hash, plain, err := s.password(ctx, o, email)

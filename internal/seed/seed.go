@@ -66,6 +66,8 @@ type Seeder struct {
 	Outbox Recorder // nil: rows are created without sync messages
 	// Log receives one line per created object.
 	Log func(format string, args ...any)
+
+	kept int // existing demo accounts whose password Demo left alone
 }
 
 func (s *Seeder) logf(format string, args ...any) {
