@@ -41,7 +41,7 @@ type NewUser struct {
 	IsActive    bool
 }
 
-// ReadNewUser reads the registration fields of api-auth section 6 into a
+// ReadNewUser reads the staff registration fields into a
 // NewUser. Field errors are returned together.
 func ReadNewUser(in *httpx.Input) (*NewUser, httpx.FieldErrors) {
 	f := httpx.NewFields(in)

@@ -21,7 +21,7 @@ func (s *Server) routes() []route {
 	a, ss, e, pg := s.Accounts, s.Sessions, s.Employees, s.Pages
 	sec := s.Security
 	return []route{
-		// Staff sign-in (api-auth section 2).
+		// Staff sign-in.
 		{pattern: "POST /api/v1/users/login/api/", access: open, setsCookies: true, handler: a.LoginAPI},
 		{pattern: "POST /token/", access: open, setsCookies: true, handler: a.TokenObtain},
 		{pattern: "POST /api/v1/token/obtain/", access: open, setsCookies: true, handler: a.TokenObtain},
@@ -52,7 +52,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/users/email/confirm/", access: open, handler: a.ConfirmEmail},
 		{pattern: "GET /api/v1/users/profile/by-company/{company_id}/", access: anyUserRead, handler: ss.ByCompany},
 
-		// Passwords (api-auth section 7).
+		// Passwords.
 		{pattern: "POST /api/v1/users/password/forgot/", access: open, handler: sec.Forgot},
 		{pattern: "POST /api/v1/users/password/request-reset/", access: open, handler: sec.Forgot},
 		{pattern: "POST /api/v1/users/password/reset/", access: open, handler: sec.Reset},
@@ -63,7 +63,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/users/verify-password/", access: staffOnly, handler: sec.VerifyPassword},
 		{pattern: "POST /api/v1/users/password/verify/", access: staffOnly, handler: sec.VerifyPassword},
 
-		// Two-factor authentication (api-auth sections 2.2 and 8).
+		// Two-factor authentication.
 		{pattern: "POST /api/v1/users/login/verify-otp/", access: open, setsCookies: true, handler: sec.VerifyOTP},
 		{pattern: "POST /api/v1/users/2fa/request-otp/", access: open, handler: sec.RequestOTP},
 		{pattern: "POST /api/v1/users/2fa/request-otp-authenticated/", access: staffOnly, handler: sec.RequestOTPAuthenticated},
@@ -76,7 +76,7 @@ func (s *Server) routes() []route {
 		{pattern: "DELETE /api/v1/users/2fa/totp/", access: staffOnly, handler: sec.RemoveTOTP},
 		{pattern: "POST /api/v1/users/2fa/recovery-codes/", access: staffOnly, handler: sec.RecoveryCodes},
 
-		// CAPTCHA (api-auth section 9).
+		// CAPTCHA.
 		{pattern: "GET /api/v1/users/captcha/generate/", access: open, handler: s.Captcha.Generate},
 		{pattern: "POST /api/v1/users/captcha/generate/", access: open, handler: s.Captcha.Generate},
 		{pattern: "POST /api/v1/users/captcha/verify/", access: open, handler: s.Captcha.Verify},
@@ -88,7 +88,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/sessions/revoke-all/", access: anyAccess, handler: s.SecurityAPI.RevokeAll},
 		{pattern: "GET /api/v1/audit/", access: access{tier: superuser}, handler: s.SecurityAPI.Audit},
 
-		// API keys of the internal endpoints (api-admin section 7).
+		// API keys of the internal endpoints.
 		{pattern: "GET /api/v1/keys/", access: access{tier: superuser}, handler: s.APIKeys.List},
 		{pattern: "POST /api/v1/keys/", access: access{tier: superuser}, handler: s.APIKeys.Create},
 		{pattern: "GET /api/v1/keys/{id}/", access: access{tier: superuser}, handler: s.APIKeys.Get},
@@ -101,7 +101,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/jobs/{id}/retry/", access: access{tier: superuser}, handler: s.Jobs.Retry},
 		{pattern: "POST /api/v1/jobs/{id}/discard/", access: access{tier: superuser}, handler: s.Jobs.Discard},
 
-		// Superadmin portal JSON API (api-admin section 6). Login checks the
+		// Superadmin portal JSON API. Login checks the
 		// origin like every sign-in; session answers its own 401 and 403.
 		{pattern: "POST /superadmin/api/login/", access: open, setsCookies: true, handler: s.Portal.Login},
 		{pattern: "GET /superadmin/api/session/", access: open, handler: s.Portal.Session},
@@ -124,7 +124,7 @@ func (s *Server) routes() []route {
 		{pattern: "DELETE /superadmin/api/keys/{id}/", access: portalAccess, handler: s.APIKeys.Revoke},
 		{pattern: "POST /superadmin/api/keys/{id}/rotate/", access: portalAccess, handler: s.APIKeys.Rotate},
 
-		// Systems, roles and role assignments (api-admin sections 2 to 4).
+		// Systems, roles and role assignments.
 		{pattern: "GET /api/v1/systems/public/", access: open, handler: s.RBAC.PublicSystems},
 		{pattern: "GET /api/v1/systems/", access: adminAccess, handler: s.RBAC.ListSystems},
 		{pattern: "POST /api/v1/systems/", access: staffOnly, handler: s.RBAC.CreateSystem},
@@ -157,7 +157,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/system-roles/invite/", access: adminAccess, handler: s.Invitations.Invite},
 		{pattern: "POST /api/v1/system-roles/invite/resend/", access: adminAccess, handler: s.Invitations.Resend},
 
-		// Staff user administration (api-admin section 5).
+		// Staff user administration.
 		{pattern: "GET /api/v1/users/list/", access: anyAccess, handler: s.UserAdmin.ListUsers},
 		{pattern: "GET /api/v1/users/agents/", access: anyAccess, handler: s.UserAdmin.ListUsers},
 		{pattern: "GET /api/v1/users/management/", access: anyAccess, handler: s.UserAdmin.ListUsers},
@@ -177,7 +177,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/users/management/invite_agent/", access: staffOnly, handler: s.UserAdmin.InviteAgentForm},
 		{pattern: "POST /api/v1/users/management/invite_agent/", access: staffOnly, handler: s.UserAdmin.InviteAgent},
 
-		// TTS routes and internal lookups (api-integration sections 2 and 3).
+		// TTS routes and internal lookups.
 		{pattern: "GET /api/v1/tts/", access: open, handler: s.Integration.TTSRoot},
 		{pattern: "GET /api/v1/tts/round-robin/", access: access{tier: staff, scope: "assignments:read", legacyOpen: true}, handler: s.Integration.RoundRobin},
 		{pattern: "GET /api/v1/tts/user-info/{user_id}/", access: access{tier: staff, scope: "users:read", legacyOpen: true}, handler: s.Integration.UserInfo},
@@ -195,7 +195,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/users/internal/{id}/", access: access{tier: keyOnly, scope: "users:read", legacyOpen: true}, handler: s.Integration.InternalUser},
 
 		// HDTS employees: registration, sign-in, profile, passwords, 2FA
-		// (api-employees sections 2 to 5). Staff tokens get 403 wrong_user_type.
+		//. Staff tokens get 403 wrong_user_type.
 		{pattern: "POST /api/v1/hdts/employees/api/register/", access: open, setsCookies: true, handler: e.Register},
 		{pattern: "POST /api/v1/hdts/employees/api/login/", access: open, setsCookies: true, handler: e.Login},
 		{pattern: "POST /api/v1/hdts/employees/api/token/refresh/", access: open, setsCookies: true, handler: e.Refresh},
@@ -216,7 +216,7 @@ func (s *Server) routes() []route {
 		{pattern: "DELETE /api/v1/hdts/employees/api/2fa/totp/", access: access{tier: employee}, handler: e.RemoveTOTP},
 		{pattern: "POST /api/v1/hdts/employees/api/2fa/recovery-codes/", access: access{tier: employee}, handler: e.RecoveryCodes},
 
-		// HDTS user management and lookups (api-employees sections 6 and 7).
+		// HDTS user management and lookups.
 		{pattern: "GET /api/v1/hdts/user-management/pending/api/", access: access{tier: hdtsStaff}, handler: e.Pending},
 		{pattern: "GET /api/v1/hdts/user-management/users/api/", access: access{tier: hdtsStaff}, handler: e.Users},
 		{pattern: "POST /api/v1/hdts/user-management/update-status/{id}/", access: access{tier: hdtsAdmin}, handler: e.UpdateStatus},
@@ -242,7 +242,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /media/profile_pics/{file...}", access: open, handler: s.Media.Handler().ServeHTTP},
 		{pattern: "GET /admin/{rest...}", access: open, page: true, handler: redirectTo("/superadmin/")},
 
-		// Browser pages (pages.md). Each page applies its own access rule
+		// Browser pages. Each page applies its own access rule
 		// (internal/web): it redirects to a sign-in page or renders the 403
 		// page instead of answering 401/403 JSON.
 		{pattern: "GET /static/{path...}", access: open, page: true, handler: pg.ServeStatic},
