@@ -104,7 +104,7 @@ type Client struct {
 	s      *Server
 	http   *http.Client
 	Header http.Header // sent with every request
-	// Allow5xx lets one request answer 5xx without failing the test.
+	// Allow5xx lets a request get a 5xx response without failing the test.
 	Allow5xx bool
 }
 
@@ -208,7 +208,7 @@ func (c *Client) Do(method, path string, body *Body, header ...string) *Response
 		json.Unmarshal(data, &out.JSON)
 	}
 	if resp.StatusCode >= 500 && !c.Allow5xx {
-		c.s.T.Errorf("%s %s answered %d: a 5xx in a test is a bug\n%s", method, path, resp.StatusCode, data)
+		c.s.T.Errorf("%s %s returned %d: a 5xx in a test is a bug\n%s", method, path, resp.StatusCode, data)
 	}
 	checkReq, _ := http.NewRequest(method, c.s.URL+path, nil)
 	checkReq.Header = req.Header

@@ -132,7 +132,7 @@ func (c *Contract) CheckResponse(req *http.Request, status int, header http.Head
 		return fmt.Errorf("%s %s is not described in api/openapi.yaml", req.Method, req.URL.Path)
 	}
 	if route.Operation.Responses.Status(status) == nil && route.Operation.Responses.Default() == nil {
-		return fmt.Errorf("%s %s answered %d, which api/openapi.yaml does not document for %s %s (body: %.300s)",
+		return fmt.Errorf("%s %s returned %d, which api/openapi.yaml does not document for %s %s (body: %.300s)",
 			req.Method, req.URL.Path, status, strings.ToUpper(req.Method), route.Path, body)
 	}
 	input := &openapi3filter.ResponseValidationInput{
@@ -146,7 +146,7 @@ func (c *Contract) CheckResponse(req *http.Request, status int, header http.Head
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
-		return fmt.Errorf("%s %s answered %d with a body that does not match api/openapi.yaml: %v\nbody: %.600s",
+		return fmt.Errorf("%s %s returned %d with a body that does not match api/openapi.yaml: %v\nbody: %.600s",
 			req.Method, req.URL.Path, status, err, body)
 	}
 	return nil

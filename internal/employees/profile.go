@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/mapactive/authd/internal/accounts"
 
 	"github.com/uptrace/bun"
 
@@ -18,16 +19,8 @@ const fallbackSystemName = "HDTS"
 
 // SystemRole is the one synthetic system_roles entry of an employee: the
 // hdts Employee role, which no assignment row backs. Its id is the
-// employee id.
-type SystemRole struct {
-	ID           int64  `json:"id"`
-	SystemName   string `json:"system_name"`
-	SystemSlug   string `json:"system_slug"`
-	RoleName     string `json:"role_name"`
-	AssignedAt   string `json:"assigned_at"`
-	LastLoggedOn any    `json:"last_logged_on"`
-	IsActive     bool   `json:"is_active"`
-}
+// employee id, and its fields are those of a staff user's entries.
+type SystemRole = accounts.ProfileRole
 
 // EmployeeProfile is the JSON body that describes an employee.
 type EmployeeProfile struct {

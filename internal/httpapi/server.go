@@ -247,7 +247,7 @@ func (s *Server) otherMethods(r *http.Request) string {
 	return strings.Join(allowed, ", ")
 }
 
-// headerProbe records what the mux would answer without sending it.
+// headerProbe records the status and headers the mux would send, without sending them.
 type headerProbe struct {
 	header http.Header
 	status int
@@ -257,7 +257,7 @@ func (p *headerProbe) Header() http.Header         { return p.header }
 func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *headerProbe) WriteHeader(status int)      { p.status = status }
 
-// notFound answers an unknown path: JSON under /api/, a page elsewhere.
+// notFound responds to an unknown path: JSON under /api/, a page elsewhere.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" || isPortalAPI(r.URL.Path) {
 		httpx.WriteProblem(w, httpx.ErrNotFound)
