@@ -131,7 +131,12 @@ func TestExternalProviderPostsFormToVerifyURL(t *testing.T) {
 		case "broken":
 			w.WriteHeader(http.StatusBadGateway)
 		case "slow":
-			time.Sleep(300 * time.Millisecond)
+			// Answer only after the client gave up, so the timeout is
+			// certain to fire however loaded the machine is.
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
 			w.Write([]byte(`{"success": true}`))
 		default:
 			w.Write([]byte(`{"success": false, "error-codes": ["invalid-input-response"]}`))
@@ -141,7 +146,7 @@ func TestExternalProviderPostsFormToVerifyURL(t *testing.T) {
 	for _, provider := range []string{ReCAPTCHA, HCaptcha, Turnstile} {
 		t.Run(provider, func(t *testing.T) {
 			ctx := context.Background()
-			svc, _ := newTestService(t, nil, config.Captcha{Provider: provider, SecretKey: "s3cret", VerifyURL: stub.URL, Timeout: 100 * time.Millisecond})
+			svc, _ := newTestService(t, nil, config.Captcha{Provider: provider, SecretKey: "s3cret", VerifyURL: stub.URL, Timeout: time.Second})
 			if ok, err := svc.Verify(ctx, "good", "192.0.2.4"); !ok || err != nil {
 				t.Errorf("good response = %v, %v", ok, err)
 			}
