@@ -132,7 +132,7 @@ func TestPublishConfirmTimeout(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			publisher, proxy, admin, queue := outageSetup(t, broker.Options{
-				ConfirmTimeout: 300 * time.Millisecond,
+				ConfirmTimeout: 2 * time.Second,
 				Channels:       tc.channels,
 			})
 			ctx := testContext(t)
@@ -175,7 +175,7 @@ func TestPublishConfirmTimeout(t *testing.T) {
 }
 
 func TestPublishDialTimeout(t *testing.T) {
-	publisher, proxy, admin, queue := outageSetup(t, broker.Options{DialTimeout: 300 * time.Millisecond})
+	publisher, proxy, admin, queue := outageSetup(t, broker.Options{DialTimeout: 2 * time.Second})
 
 	// A stalled link accepts the TCP connection but never completes the
 	// AMQP handshake.
