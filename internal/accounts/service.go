@@ -71,3 +71,5 @@ type noGuard struct{}
 func (noGuard) Check(context.Context, string, string, string) error   { return nil }
 func (noGuard) Failed(context.Context, bun.IDB, string, string) error { return nil }
 func (noGuard) Succeeded(context.Context, bun.IDB, string) error      { return nil }
+func (noGuard) Blocked(context.Context, string) error                 { return nil }
+func (noGuard) CodeFailed(context.Context, bun.IDB, string) error     { return nil }

@@ -53,6 +53,11 @@ type Guard interface {
 	Failed(ctx context.Context, db bun.IDB, email, ip string) error
 	// Succeeded resets the counters keyed by the e-mail.
 	Succeeded(ctx context.Context, db bun.IDB, email string) error
+	// Blocked rejects a second-factor attempt with a *ThrottledError while
+	// the address is blocked, before the code is read.
+	Blocked(ctx context.Context, ip string) error
+	// CodeFailed counts a rejected second-factor code against the address.
+	CodeFailed(ctx context.Context, db bun.IDB, ip string) error
 }
 
 // Challenge is a pending second factor of a sign-in.
@@ -231,9 +236,28 @@ func (s *Service) finishPasswordStep(ctx context.Context, u *model.User, c Crede
 		return nil, err
 	}
 	if refusal != nil {
+		s.inlineCodeRejected(ctx, refusal, c.IP)
 		return nil, refusal
 	}
 	return result, nil
+}
+
+// codeFailed counts a rejected second-factor code against the client address
+// (login_ip). A failure to count is logged, not returned, so the caller
+// still gets the rejection.
+func (s *Service) codeFailed(ctx context.Context, ip string) {
+	if err := s.guard.CodeFailed(ctx, s.db, ip); err != nil {
+		s.logger.ErrorContext(ctx, "count a rejected second-factor code", "error", err)
+	}
+}
+
+// inlineCodeRejected counts the rejection of a code sent with the password.
+// A rejection because no code was sent is not counted.
+func (s *Service) inlineCodeRejected(ctx context.Context, refusal error, ip string) {
+	var second *SecondFactorError
+	if errors.As(refusal, &second) && !second.Required {
+		s.codeFailed(ctx, ip)
+	}
 }
 
 // CompleteSignIn records a successful sign-in in tx: counters reset,

@@ -88,5 +88,6 @@ func (s *Service) FinishSignIn(ctx context.Context, checked *CheckedPassword, c 
 	if err != nil {
 		return err
 	}
+	s.inlineCodeRejected(ctx, refusal, c.IP)
 	return refusal
 }

@@ -38,8 +38,21 @@ func verifyOTPFailure(w http.ResponseWriter, message string, expired bool) {
 	httpx.JSON(w, http.StatusBadRequest, body)
 }
 
+// verifyOTPThrottled writes the 429 of login/verify-otp/ for an address that
+// the per-IP throttle blocks. The body is the login/api/ throttled body plus
+// the "error" key that every failure of this route carries.
+func verifyOTPThrottled(w http.ResponseWriter, throttled *ThrottledError) {
+	p := httpx.Throttled(throttled.RetryAfter)
+	message := throttled.Error()
+	body := map[string]any{"success": false, "otp_required": false, "error": message,
+		"errors": httpx.FieldErrors{"non_field_errors": {message}}, "retry_after": p.Body.(map[string]any)["retry_after"]}
+	httpx.WriteProblem(w, &httpx.Problem{Status: p.Status, Header: p.Header, Body: body})
+}
+
 // VerifyOTP serves POST /api/v1/users/login/verify-otp/, the second step of
-// a sign-in that returned a challenge.
+// a sign-in that returned a challenge. A blocked address gets 429 before
+// the challenge is looked up, and every rejected attempt counts against the
+// address like a wrong password.
 func (sh *SecurityHandlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 	f, ok := decodeFields(w, r)
 	if !ok {
@@ -60,13 +73,28 @@ func (sh *SecurityHandlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	info := requestinfo.From(ctx)
+	if err := sh.svc.guard.Blocked(ctx, info.IP); err != nil {
+		var throttled *ThrottledError
+		if errors.As(err, &throttled) {
+			verifyOTPThrottled(w, throttled)
+			return
+		}
+		httpx.ServerError(w, r, err)
+		return
+	}
+	reject := func(message string, expired bool) {
+		sh.svc.codeFailed(ctx, info.IP)
+		verifyOTPFailure(w, message, expired)
+	}
+
 	ref, err := sh.findChallenge(ctx, token, email)
 	switch {
 	case errors.Is(err, mfa.ErrWrongTokenType):
-		verifyOTPFailure(w, MsgChallengeType, false)
+		reject(MsgChallengeType, false)
 		return
 	case errors.Is(err, mfa.ErrChallenge), errors.Is(err, storage.ErrNotFound):
-		verifyOTPFailure(w, MsgChallengeInvalid, true)
+		reject(MsgChallengeInvalid, true)
 		return
 	case err != nil:
 		httpx.ServerError(w, r, err)
@@ -74,7 +102,7 @@ func (sh *SecurityHandlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := UserByID(ctx, sh.svc.db, ref.SubjectID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && !u.IsActive) {
-		verifyOTPFailure(w, MsgChallengeInvalid, true)
+		reject(MsgChallengeInvalid, true)
 		return
 	}
 	if err != nil {
@@ -82,7 +110,6 @@ func (sh *SecurityHandlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	info := requestinfo.From(ctx)
 	var pair *tokens.Pair
 	var refusal *mfa.Refusal
 	err = sh.svc.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -107,11 +134,11 @@ func (sh *SecurityHandlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 	if refusal != nil {
 		switch refusal.Kind {
 		case mfa.ChallengeInvalid:
-			verifyOTPFailure(w, MsgChallengeInvalid, true)
+			reject(MsgChallengeInvalid, true)
 		case mfa.AccountLocked:
-			verifyOTPFailure(w, ErrLocked.Error(), false)
+			reject(ErrLocked.Error(), false)
 		default:
-			verifyOTPFailure(w, MsgChallengeCode, false)
+			reject(MsgChallengeCode, false)
 		}
 		return
 	}

@@ -35,7 +35,9 @@ var (
 
 // VerifyOTP serves POST /api/v1/hdts/employees/api/2fa/verify-otp/: the
 // second step of a sign-in, for the challenge named by temporary_token or,
-// failing that, the newest challenge of the e-mail address.
+// failing that, the newest challenge of the e-mail address. A blocked
+// address gets the login route's 429 before the challenge is looked up, and
+// every rejected attempt counts against the address like a wrong password.
 func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 	in, problem := httpx.Decode(w, r)
 	if problem != nil {
@@ -54,10 +56,22 @@ func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	noChallenge := func() { httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgNoChallenge}) }
-	e, ref, err := h.svc.findChallenge(r.Context(), token, email)
+	ctx := r.Context()
+	info := requestinfo.From(ctx)
+	if err := h.svc.guard.Blocked(ctx, info.IP); err != nil {
+		h.writeLoginError(w, r, err) // 429 for a *ThrottledError, else 500
+		return
+	}
+	reject := func(detail string) {
+		if err := h.svc.guard.CodeFailed(ctx, h.svc.db, info.IP); err != nil {
+			h.svc.logger.ErrorContext(ctx, "count a rejected employee second-factor code", "error", err)
+		}
+		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": detail})
+	}
+
+	e, ref, err := h.svc.findChallenge(ctx, token, email)
 	if errors.Is(err, errNoChallenge) {
-		noChallenge()
+		reject(msgNoChallenge)
 		return
 	}
 	if err != nil {
@@ -65,10 +79,9 @@ func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	info := requestinfo.From(r.Context())
 	var pair *tokens.Pair
 	var refusal *mfa.Refusal
-	err = h.svc.db.InTx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
+	err = h.svc.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		result, err := h.svc.mfa.VerifyChallenge(ctx, tx, MFASubject(e), ref.ID, code)
 		if errors.As(err, &refusal) {
 			return nil // commit: the counted failure must stick
@@ -86,13 +99,13 @@ func (h *Handlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 		httpx.ServerError(w, r, err)
 		return
 	case refusal != nil && refusal.Kind == mfa.ChallengeInvalid:
-		noChallenge()
+		reject(msgNoChallenge)
 		return
 	case refusal != nil && refusal.Kind == mfa.AccountLocked:
-		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgSecondLocked})
+		reject(msgSecondLocked)
 		return
 	case refusal != nil:
-		httpx.JSON(w, http.StatusBadRequest, map[string]any{"detail": msgWrongOTP})
+		reject(msgWrongOTP)
 		return
 	}
 	h.writeSignedIn(w, r, e, pair, nil)

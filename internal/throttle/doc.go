@@ -22,7 +22,9 @@
 //   - Guard implements accounts.Guard for every sign-in route, staff and
 //     employee: Check (per-IP block, then CAPTCHA when required), Failed
 //     (counts a wrong password or unknown e-mail), Succeeded (resets
-//     captcha_account). CaptchaRequired answers captcha/required/.
+//     captcha_account). The second-factor step uses Blocked (per-IP block
+//     only) and CodeFailed (counts a rejected code in login_ip only).
+//     CaptchaRequired answers captcha/required/.
 //   - Service.Register, Service.CaptchaGenerate: one event each; a
 //     *LimitError when over the limit (answer 429 with httpx.Throttled).
 //   - Service.APIKeyBlocked before checking an X-API-Key and

@@ -80,6 +80,30 @@ func (g *Guard) Check(ctx context.Context, email, ip, captchaResponse string) er
 	return nil
 }
 
+// Blocked returns a *ThrottledError while the address is blocked
+// (login_ip). The second-factor routes call it before they read the code.
+// They ask for no CAPTCHA, so Check does not fit them.
+func (g *Guard) Blocked(ctx context.Context, ip string) error {
+	err := g.svc.Blocked(ctx, g.db, g.svc.limits.LoginIP, ip)
+	var limit *LimitError
+	if errors.As(err, &limit) {
+		return &ThrottledError{RetryAfter: limit.RetryAfter}
+	}
+	return err
+}
+
+// CodeFailed counts a rejected second-factor attempt (a wrong code, an
+// unknown, expired or spent challenge, a locked account) against the
+// address in login_ip. The CAPTCHA counters are left alone, so a mistyped
+// code does not put a CAPTCHA on the next password step.
+func (g *Guard) CodeFailed(ctx context.Context, db bun.IDB, ip string) error {
+	if ip == "" {
+		return nil
+	}
+	_, err := g.svc.Count(ctx, db, g.svc.limits.LoginIP, ip)
+	return err
+}
+
 // CaptchaRequired reports whether a sign-in for email from ip needs a
 // CAPTCHA: either counter reached AUTHD_CAPTCHA_AFTER_FAILURES in the last
 // 15 minutes. It depends only on the submitted strings, so it reveals
