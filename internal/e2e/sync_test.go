@@ -6,10 +6,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net"
+	"maps"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +21,7 @@ import (
 	"github.com/mapactive/authd/internal/apptest"
 	"github.com/mapactive/authd/internal/broker/brokertest"
 	"github.com/mapactive/authd/internal/jobs"
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/secrets"
 	"github.com/mapactive/authd/internal/seed"
@@ -224,27 +223,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// mailpitSubjects returns the subjects of the messages Mailpit holds for
-// recipient.
-func mailpitSubjects(t *testing.T, apiURL, recipient string) []string {
-	t.Helper()
-	resp, err := http.Get(strings.TrimRight(apiURL, "/") + "/api/v1/search?query=" + url.QueryEscape(`to:"`+recipient+`"`))
-	if err != nil {
-		t.Fatalf("Mailpit search: %v", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var result struct{ Messages []struct{ Subject string } }
-	if err := json.Unmarshal(body, &result); err != nil {
-		t.Fatalf("Mailpit search: %v: %s", err, body)
-	}
-	var subjects []string
-	for _, m := range result.Messages {
-		subjects = append(subjects, m.Subject)
-	}
-	return subjects
-}
-
 func sameSet(got, want []string) bool {
 	if len(got) != len(want) {
 		return false
@@ -264,17 +242,15 @@ func sameSet(got, want []string) bool {
 
 func TestStaffRegistrationReachesWorkersAndMailpit(t *testing.T) {
 	amqpURL := testenv.Require(t, testenv.AMQPURL, "RabbitMQ")
-	smtpAddr := testenv.Require(t, testenv.SMTPAddr, "Mailpit (SMTP)")
-	mailpitURL := testenv.Require(t, testenv.MailpitURL, "Mailpit (HTTP API)")
-	smtpHost, smtpPort, _ := net.SplitHostPort(smtpAddr)
+	mailEnv := mailpittest.ServerEnv(t)
+	mailpit := mailpittest.Shared(t)
 	for _, driver := range []string{storage.SQLite, storage.Postgres} {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
 			proxy, proxiedURL := brokertest.StartForURL(t, amqpURL)
-			s := apptest.New(t, driver, map[string]string{
-				"AUTHD_BROKER_URL": proxiedURL, "AUTHD_EMAIL_PROVIDER": "smtp",
-				"DJANGO_EMAIL_HOST": smtpHost, "DJANGO_EMAIL_PORT": smtpPort, "DJANGO_EMAIL_USE_TLS": "false",
-			})
+			env := maps.Clone(mailEnv)
+			env["AUTHD_BROKER_URL"] = proxiedURL
+			s := apptest.New(t, driver, env)
 			if err := (&seed.Seeder{DB: s.App.DB, Now: s.Clock.Now}).AllRoles(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -329,9 +305,9 @@ func TestStaffRegistrationReachesWorkersAndMailpit(t *testing.T) {
 				return len(tasks) >= 2 && len(events) >= 2
 			})
 			waitFor(t, "the invitation e-mail", func() bool {
-				return len(mailpitSubjects(t, mailpitURL, invited)) > 0
+				return len(mailpit.To(t, invited)) > 0
 			})
-			if subjects := mailpitSubjects(t, mailpitURL, invited); len(subjects) != 1 || subjects[0] != "Invitation to Ticket Tracking System" {
+			if subjects := mailpit.Subjects(t, invited); len(subjects) != 1 || subjects[0] != "Invitation to Ticket Tracking System" {
 				t.Errorf("e-mails to the invited person: %v", subjects)
 			}
 			assignment := listener.call("role.tasks.sync_user_system_role", invited)

@@ -2,10 +2,7 @@ package employees_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,29 +10,28 @@ import (
 
 	"github.com/mapactive/authd/internal/apptest"
 	"github.com/mapactive/authd/internal/mail"
-	"github.com/mapactive/authd/internal/secrets"
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/testenv"
 )
 
-// mailWait bounds how long a test polls for an e-mail job to be sent.
+// mailWait bounds how long a test polls the memory provider for an e-mail
+// job to be sent.
 const mailWait = 20 * time.Second
 
 // delivered is an e-mail as a test reads it back.
-type delivered struct {
-	Subject string
-	Text    string
-}
+type delivered mailpittest.Message
 
 // inbox reads the e-mails a test server sent: from the memory provider,
 // or from Mailpit when the server sends by SMTP.
 type inbox struct {
 	t       *testing.T
 	memory  *mail.MemorySender
-	mailpit string
+	mailpit *mailpittest.Client
 }
 
 // startMail starts the job workers of s so queued e-mails are sent, and
-// returns the inbox that reads them.
+// returns the inbox that reads them. An empty mailpitURL reads the memory
+// provider.
 func startMail(t *testing.T, s *apptest.Server, mailpitURL string) *inbox {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -43,38 +39,43 @@ func startMail(t *testing.T, s *apptest.Server, mailpitURL string) *inbox {
 	if err := s.App.StartJobs(ctx); err != nil {
 		t.Fatalf("start the job workers: %v", err)
 	}
-	box := &inbox{t: t, mailpit: mailpitURL}
+	box := &inbox{t: t}
 	box.memory, _ = s.App.Mail.(*mail.MemorySender)
-	if box.memory == nil && mailpitURL == "" {
+	if mailpitURL != "" {
+		box.mailpit = mailpittest.New(mailpitURL)
+	}
+	if box.memory == nil && box.mailpit == nil {
 		t.Fatal("the server sends e-mail neither to memory nor to Mailpit")
 	}
 	return box
 }
 
 // mailpitEnv makes a server send e-mail by SMTP to the Mailpit of the test
-// environment, or skips the test when none is configured.
+// environment and returns Mailpit's API URL, or skips the test when none is
+// configured (fails under CI=true).
 func mailpitEnv(t *testing.T) (map[string]string, string) {
 	t.Helper()
-	smtpAddr := testenv.Require(t, testenv.SMTPAddr, "Mailpit (SMTP)")
-	apiURL := testenv.Require(t, testenv.MailpitURL, "Mailpit (HTTP API)")
-	host, port, _ := strings.Cut(smtpAddr, ":")
-	return map[string]string{"AUTHD_EMAIL_PROVIDER": "smtp", "DJANGO_EMAIL_HOST": host, "DJANGO_EMAIL_PORT": port,
-		"DJANGO_EMAIL_USE_TLS": "false", "AUTHD_CAPTCHA_PROVIDER": "none"}, strings.TrimRight(apiURL, "/")
+	env := mailpittest.ServerEnv(t)
+	env["AUTHD_CAPTCHA_PROVIDER"] = "none"
+	return env, testenv.Require(t, testenv.MailpitURL, "Mailpit (HTTP API)")
 }
 
 // uniqueAddress returns an address no other test run uses, so tests that
 // share one Mailpit read only their own messages.
 func uniqueAddress(name string) string {
-	return name + "." + strings.ToLower(secrets.HexID()[:10]) + "@example.com"
+	return mailpittest.UniqueAddress(name)
 }
 
 // wait returns the e-mail with subject sent to address, polling until
 // mailWait has passed.
 func (b *inbox) wait(address, subject string) delivered {
 	b.t.Helper()
+	if b.memory == nil {
+		return delivered(b.mailpit.WaitSubject(b.t, address, subject))
+	}
 	deadline := time.Now().Add(mailWait)
 	for {
-		if m, ok := b.find(address, subject); ok {
+		if m, ok := b.findInMemory(address, subject); ok {
 			return m
 		}
 		if time.Now().After(deadline) {
@@ -84,49 +85,13 @@ func (b *inbox) wait(address, subject string) delivered {
 	}
 }
 
-func (b *inbox) find(address, subject string) (delivered, bool) {
-	if b.memory != nil {
-		for _, m := range b.memory.Messages() {
-			if m.Subject == subject && len(m.To) > 0 && strings.Contains(strings.ToLower(m.To[0]), strings.ToLower(address)) {
-				return delivered{Subject: m.Subject, Text: m.Text}, true
-			}
-		}
-		return delivered{}, false
-	}
-	var list struct {
-		Messages []struct {
-			ID      string
-			Subject string
-		} `json:"messages"`
-	}
-	b.get("/api/v1/search?limit=50&query="+url.QueryEscape(`to:"`+address+`"`), &list)
-	for _, m := range list.Messages {
-		if m.Subject == subject {
-			var full struct {
-				Subject string
-				Text    string
-			}
-			b.get("/api/v1/message/"+m.ID, &full)
-			return delivered{Subject: full.Subject, Text: full.Text}, true
+func (b *inbox) findInMemory(address, subject string) (delivered, bool) {
+	for _, m := range b.memory.Messages() {
+		if m.Subject == subject && len(m.To) > 0 && strings.Contains(strings.ToLower(m.To[0]), strings.ToLower(address)) {
+			return delivered{Subject: m.Subject, Text: m.Text}, true
 		}
 	}
 	return delivered{}, false
-}
-
-func (b *inbox) get(path string, into any) {
-	b.t.Helper()
-	res, err := http.Get(b.mailpit + path)
-	if err != nil {
-		b.t.Fatalf("Mailpit GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		b.t.Fatalf("Mailpit GET %s: HTTP %d: %s", path, res.StatusCode, body)
-	}
-	if err := json.Unmarshal(body, into); err != nil {
-		b.t.Fatalf("Mailpit GET %s: %v", path, err)
-	}
 }
 
 var (
@@ -137,21 +102,13 @@ var (
 // code returns the one-time code of an OTP e-mail.
 func (m delivered) code(t *testing.T) string {
 	t.Helper()
-	code := codePattern.FindString(m.Text)
-	if code == "" {
-		t.Fatalf("no code in the e-mail %q:\n%s", m.Subject, m.Text)
-	}
-	return code
+	return mailpittest.Message(m).Find(t, codePattern)[0]
 }
 
 // resetLink returns the reset link of a reset e-mail.
 func (m delivered) resetLink(t *testing.T) string {
 	t.Helper()
-	link := linkPattern.FindString(m.Text)
-	if link == "" {
-		t.Fatalf("no reset link in the e-mail %q:\n%s", m.Subject, m.Text)
-	}
-	return link
+	return mailpittest.Message(m).Find(t, linkPattern)[0]
 }
 
 func TestEmployeeEmailsArriveInMailpit(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/mapactive/authd/internal/apptest"
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/rbac/rbactest"
@@ -30,7 +31,7 @@ func TestInvitationFlowEndToEnd(t *testing.T) {
 
 		sys := super.Post("/api/v1/systems/", apptest.JSON(map[string]any{"name": "Budget Management System", "slug": "bms"})).Expect(t, http.StatusCreated)
 		role := super.Post("/api/v1/roles/", apptest.JSON(map[string]any{"system": sys.Get("id"), "name": "Reviewer"})).Expect(t, http.StatusCreated)
-		address := strings.ToLower(uniqueAddress("Ana.Maria-Cruz"))
+		address := strings.ToLower(mailpittest.UniqueAddress("Ana.Maria-Cruz"))
 		invited := super.Post("/api/v1/system-roles/invite/", apptest.Multipart(map[string]string{
 			"email": "  " + strings.ToUpper(address) + " ", "role_id": fmt.Sprint(int64(role.Get("id").(float64))), "first_name": "Ana", "last_name": "Cruz",
 			"phone_number": "09181234567",
@@ -53,13 +54,13 @@ func TestInvitationFlowEndToEnd(t *testing.T) {
 			t.Errorf("username %v, want %s", account.Username, wantUsername)
 		}
 
-		message := waitForMail(t, mailpit, address, "Invitation to Budget Management System")
+		message := mailpit.WaitSubject(t, address, "Invitation to Budget Management System")
 		if !strings.Contains(message.Text, "Hello Ana") || !strings.Contains(message.Text, "Reviewer") || !strings.Contains(message.Text, "7 days") {
 			t.Errorf("invitation text:\n%s", message.Text)
 		}
-		match := setPasswordLink.FindStringSubmatch(message.Text)
-		if match == nil || !strings.HasPrefix(match[0], s.URL+"/api/v1/users/password/reset/?token=") {
-			t.Fatalf("no set-password link in:\n%s", message.Text)
+		match := message.Find(t, setPasswordLink)
+		if !strings.HasPrefix(match[0], s.URL+"/api/v1/users/password/reset/?token=") {
+			t.Fatalf("set-password link %s does not start with %s", match[0], s.URL)
 		}
 		password := "Copper-Meadow-Signal-73"
 		person := s.Client()
@@ -85,6 +86,6 @@ func TestInvitationFlowEndToEnd(t *testing.T) {
 		if granted.Get("invitation_sent") != false || granted.String("system") != "tts" {
 			t.Errorf("existing user %s", granted.Body)
 		}
-		waitForMail(t, mailpit, address, "Access Granted to Ticket Tracking System")
+		mailpit.WaitSubject(t, address, "Access Granted to Ticket Tracking System")
 	})
 }

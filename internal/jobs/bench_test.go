@@ -84,8 +84,7 @@ func BenchmarkEmailsToMailpit(b *testing.B) {
 				sender, api := sharedMailpit(b)
 				db := storagetest.Open(b, driver)
 				r := newRig(b, db, rigOptions{mail: sender, workers: workers})
-				recipient := randomName("jobs-bench-") + "@example.com"
-				api.deleteTo(recipient)
+				recipient := api.Recipient(b, "jobs-bench")
 				message := testMessage(recipient, "Benchmark")
 				ctx := context.Background()
 

@@ -14,6 +14,7 @@ import (
 	"github.com/mapactive/authd/internal/audit"
 	"github.com/mapactive/authd/internal/jobs"
 	"github.com/mapactive/authd/internal/mail"
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/storage/storagetest"
 )
@@ -53,16 +54,15 @@ func TestEmailJobReachesMailpit(t *testing.T) {
 	storagetest.EachDialect(t, func(t *testing.T, db *storage.DB) {
 		sender, api := sharedMailpit(t)
 		r := newRig(t, db, rigOptions{mail: sender})
-		recipient := randomName("jobs-test-") + "@example.com"
-		api.deleteTo(recipient)
+		recipient := api.Recipient(t, "jobs-test")
 		message := testMessage(recipient, "Your Verification Code")
 
 		id := r.enqueueEmail(message, nil)
 
 		job := r.waitState(id, jobs.StateDone)
-		var found []mailpitSummary
+		var found []mailpittest.Summary
 		waitFor(t, "the e-mail in Mailpit", func() bool {
-			found = api.to(recipient)
+			found = api.To(t, recipient)
 			return len(found) > 0
 		})
 		if len(found) != 1 || found[0].Subject != "Your Verification Code" {
@@ -71,7 +71,7 @@ func TestEmailJobReachesMailpit(t *testing.T) {
 		if "<"+found[0].MessageID+">" != message.MessageID {
 			t.Errorf("Message-ID %q, want the one fixed when the job was written, %s", found[0].MessageID, message.MessageID)
 		}
-		if headers := api.headers(found[0].ID); len(headers["Auto-Submitted"]) != 1 || headers["Auto-Submitted"][0] != "auto-generated" {
+		if headers := api.Headers(t, found[0].ID); len(headers["Auto-Submitted"]) != 1 || headers["Auto-Submitted"][0] != "auto-generated" {
 			t.Errorf("Auto-Submitted = %v, want auto-generated", headers["Auto-Submitted"])
 		}
 		if job.Summary != "staff_otp e-mail to "+recipient || job.Attempts != 1 {

@@ -2,11 +2,7 @@ package jobs_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,72 +12,9 @@ import (
 	"time"
 
 	"github.com/mapactive/authd/internal/mail"
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/testenv"
 )
-
-// mailpitAPI reads messages back through Mailpit's HTTP API.
-type mailpitAPI struct {
-	t       testing.TB
-	baseURL string
-	client  *http.Client
-}
-
-func newMailpitAPI(t testing.TB, baseURL string) *mailpitAPI {
-	return &mailpitAPI{t: t, baseURL: baseURL, client: &http.Client{Timeout: 10 * time.Second}}
-}
-
-type mailpitSummary struct {
-	ID        string
-	MessageID string
-	Subject   string
-}
-
-func (m *mailpitAPI) get(path string, into any) {
-	m.t.Helper()
-	response, err := m.client.Get(m.baseURL + path)
-	if err != nil {
-		m.t.Fatalf("Mailpit GET %s: %v", path, err)
-	}
-	defer response.Body.Close()
-	body, _ := io.ReadAll(response.Body)
-	if response.StatusCode != http.StatusOK {
-		m.t.Fatalf("Mailpit GET %s: HTTP %d: %s", path, response.StatusCode, body)
-	}
-	if err := json.Unmarshal(body, into); err != nil {
-		m.t.Fatalf("Mailpit GET %s: decode %s: %v", path, body, err)
-	}
-}
-
-// to returns the messages sent to recipient.
-func (m *mailpitAPI) to(recipient string) []mailpitSummary {
-	m.t.Helper()
-	var result struct {
-		Messages []mailpitSummary `json:"messages"`
-	}
-	m.get("/api/v1/search?query="+url.QueryEscape(`to:"`+recipient+`"`), &result)
-	return result.Messages
-}
-
-// headers returns the header fields of message id.
-func (m *mailpitAPI) headers(id string) map[string][]string {
-	m.t.Helper()
-	var headers map[string][]string
-	m.get("/api/v1/message/"+id+"/headers", &headers)
-	return headers
-}
-
-// deleteTo removes the messages sent to recipient when the test ends.
-func (m *mailpitAPI) deleteTo(recipient string) {
-	m.t.Cleanup(func() {
-		request, err := http.NewRequest(http.MethodDelete, m.baseURL+"/api/v1/search?query="+url.QueryEscape(`to:"`+recipient+`"`), nil)
-		if err != nil {
-			return
-		}
-		if response, err := m.client.Do(request); err == nil {
-			response.Body.Close()
-		}
-	})
-}
 
 // smtpSender returns a sender for the SMTP server at address, without TLS
 // or authentication, as Mailpit on loopback needs.
@@ -105,11 +38,10 @@ func smtpSender(t testing.TB, address string) mail.Sender {
 
 // sharedMailpit returns the SMTP sender and API client of the Mailpit the
 // environment names.
-func sharedMailpit(t testing.TB) (mail.Sender, *mailpitAPI) {
+func sharedMailpit(t testing.TB) (mail.Sender, *mailpittest.Client) {
 	t.Helper()
 	address := testenv.Require(t, testenv.SMTPAddr, "Mailpit (SMTP)")
-	apiURL := testenv.Require(t, testenv.MailpitURL, "Mailpit (HTTP API)")
-	return smtpSender(t, address), newMailpitAPI(t, apiURL)
+	return smtpSender(t, address), mailpittest.Shared(t)
 }
 
 // startMailpit runs a Mailpit of the test's own on free loopback ports with

@@ -10,7 +10,7 @@ import (
 // second. The message is a rendered invitation with both parts.
 func BenchmarkSMTPSendToMailpit(b *testing.B) {
 	sender, mailpit := sharedMailpit(b)
-	recipient := uniqueRecipient(b, mailpit)
+	recipient := mailpit.Recipient(b, "mail-test")
 	renderer, err := NewRenderer("", Common{PublicURL: "https://id.acme.test"})
 	if err != nil {
 		b.Fatal(err)

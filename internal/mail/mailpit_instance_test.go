@@ -12,7 +12,6 @@ import (
 	"go/build"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/testenv"
 )
 
@@ -28,7 +28,7 @@ import (
 type mailpitInstance struct {
 	smtpHost string
 	smtpPort int
-	api      *mailpitClient
+	api      *mailpittest.Client
 }
 
 // startMailpit runs Mailpit with extraArgs and stops it when the test ends.
@@ -72,7 +72,7 @@ func startMailpit(t *testing.T, extraArgs ...string) *mailpitInstance {
 		}
 	})
 
-	api := newMailpitClient("http://" + apiAddress)
+	api := mailpittest.New("http://" + apiAddress)
 	waitForMailpit(t, api, exited, &output)
 	host, port := splitHostPort(t, smtpAddress)
 	return &mailpitInstance{smtpHost: host, smtpPort: port, api: api}
@@ -91,19 +91,12 @@ func findMailpit() string {
 
 // waitForMailpit polls /readyz until Mailpit responds with 200, the process
 // exits or ten seconds pass.
-func waitForMailpit(t *testing.T, api *mailpitClient, exited <-chan error, output *bytes.Buffer) {
+func waitForMailpit(t *testing.T, api *mailpittest.Client, exited <-chan error, output *bytes.Buffer) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	ticker := time.NewTicker(20 * time.Millisecond)
 	defer ticker.Stop()
-	for {
-		response, err := api.client.Get(api.baseURL + "/readyz")
-		if err == nil {
-			_ = response.Body.Close()
-			if response.StatusCode == http.StatusOK {
-				return
-			}
-		}
+	for !api.Ready() {
 		select {
 		case err := <-exited:
 			t.Fatalf("mailpit exited before it was ready: %v\n%s", err, output)

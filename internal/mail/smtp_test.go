@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,25 +13,39 @@ import (
 
 	gosmtp "github.com/wneessen/go-mail/smtp"
 
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/testenv"
 )
 
 // sharedMailpit returns a sender and an API client for the Mailpit that
 // AUTHD_TEST_SMTP_ADDR and AUTHD_TEST_MAILPIT_URL name.
-func sharedMailpit(t testing.TB) (*smtpSender, *mailpitClient) {
+func sharedMailpit(t testing.TB) (*smtpSender, *mailpittest.Client) {
 	t.Helper()
 	smtpAddress := testenv.Require(t, testenv.SMTPAddr, "Mailpit")
-	apiURL := testenv.Require(t, testenv.MailpitURL, "Mailpit")
 	host, port := splitHostPort(t, smtpAddress)
 	sender := newSMTPSender(smtpConfig{host: host, port: port, timeout: 5 * time.Second},
 		Address{Email: "accounts@acme.test", Name: "Acme Accounts"})
-	return sender, newMailpitClient(apiURL)
+	return sender, mailpittest.Shared(t)
+}
+
+// splitHostPort splits a host:port test address.
+func splitHostPort(t testing.TB, address string) (string, int) {
+	t.Helper()
+	colon := strings.LastIndexByte(address, ':')
+	if colon < 0 {
+		t.Fatalf("address %q has no port", address)
+	}
+	port, err := strconv.Atoi(address[colon+1:])
+	if err != nil {
+		t.Fatalf("address %q: %v", address, err)
+	}
+	return address[:colon], port
 }
 
 func TestSMTPDeliversToMailpit(t *testing.T) {
 	t.Parallel()
 	sender, mailpit := sharedMailpit(t)
-	recipient := uniqueRecipient(t, mailpit)
+	recipient := mailpit.Recipient(t, "mail-test")
 	m := &Message{
 		To:      []string{"Ann Lee <" + recipient + ">"},
 		Subject: "Your Verification Code - Acme Desk",
@@ -42,7 +57,7 @@ func TestSMTPDeliversToMailpit(t *testing.T) {
 		t.Fatalf("Send: %v", err)
 	}
 
-	got := mailpit.messageTo(t, recipient)
+	got := mailpit.Only(t, recipient)
 	if got.Subject != m.Subject {
 		t.Errorf("subject = %q", got.Subject)
 	}
@@ -63,7 +78,7 @@ func TestSMTPDeliversToMailpit(t *testing.T) {
 		t.Errorf("Message-ID = %q, sent %q", got.MessageID, m.MessageID)
 	}
 
-	headers := mailpit.headers(t, got.ID)
+	headers := mailpit.Headers(t, got.ID)
 	if value := headers["Auto-Submitted"]; len(value) != 1 || value[0] != "auto-generated" {
 		t.Errorf("Auto-Submitted = %v", value)
 	}
@@ -81,7 +96,7 @@ func TestSMTPDeliversToMailpit(t *testing.T) {
 func TestSMTPDeliversRenderedTemplate(t *testing.T) {
 	t.Parallel()
 	sender, mailpit := sharedMailpit(t)
-	recipient := uniqueRecipient(t, mailpit)
+	recipient := mailpit.Recipient(t, "mail-test")
 	renderer := newTestRenderer(t, "")
 	link := "https://id.acme.test/api/v1/users/password/reset/?token=inv-5"
 	subject, text, html, err := renderer.Render(Invitation, map[string]any{
@@ -95,7 +110,7 @@ func TestSMTPDeliversRenderedTemplate(t *testing.T) {
 		t.Fatalf("Send: %v", err)
 	}
 
-	got := mailpit.messageTo(t, recipient)
+	got := mailpit.Only(t, recipient)
 	if got.Subject != "Invitation to TTS" {
 		t.Errorf("subject = %q", got.Subject)
 	}
@@ -110,13 +125,13 @@ func TestSMTPDeliversRenderedTemplate(t *testing.T) {
 func TestSMTPDeliversToEveryRecipient(t *testing.T) {
 	t.Parallel()
 	sender, mailpit := sharedMailpit(t)
-	first, second := uniqueRecipient(t, mailpit), uniqueRecipient(t, mailpit)
+	first, second := mailpit.Recipient(t, "mail-test"), mailpit.Recipient(t, "mail-test")
 	m := &Message{To: []string{first, second}, Subject: "Two recipients", Text: "Hello both"}
 	if err := sender.Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	for _, recipient := range []string{first, second} {
-		if got := mailpit.countTo(t, recipient); got != 1 {
+		if got := len(mailpit.To(t, recipient)); got != 1 {
 			t.Errorf("%d messages to %s, want 1", got, recipient)
 		}
 	}
@@ -127,7 +142,7 @@ func TestSMTPRequiredStartTLSMissing(t *testing.T) {
 	sender, mailpit := sharedMailpit(t)
 	config := sender.config
 	config.startTLS = true
-	recipient := uniqueRecipient(t, mailpit)
+	recipient := mailpit.Recipient(t, "mail-test")
 	err := newSMTPSender(config, sender.from).Send(context.Background(),
 		&Message{To: []string{recipient}, Subject: "Needs TLS", Text: "Never sent in clear text"})
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
@@ -136,7 +151,7 @@ func TestSMTPRequiredStartTLSMissing(t *testing.T) {
 	if IsPermanent(err) {
 		t.Errorf("a missing STARTTLS is permanent: %v", err)
 	}
-	if got := mailpit.countTo(t, recipient); got != 0 {
+	if got := len(mailpit.To(t, recipient)); got != 0 {
 		t.Errorf("message was delivered without TLS")
 	}
 }
@@ -207,12 +222,12 @@ func TestSMTPSilentServerTimesOut(t *testing.T) {
 func TestSMTPInvalidMessageNotSent(t *testing.T) {
 	t.Parallel()
 	sender, mailpit := sharedMailpit(t)
-	recipient := uniqueRecipient(t, mailpit)
+	recipient := mailpit.Recipient(t, "mail-test")
 	err := sender.Send(context.Background(), &Message{To: []string{recipient}, Subject: "a\r\nBcc: x@example.com", Text: "b"})
 	if !IsPermanent(err) {
 		t.Fatalf("error = %v, want a permanent error", err)
 	}
-	if got := mailpit.countTo(t, recipient); got != 0 {
+	if got := len(mailpit.To(t, recipient)); got != 0 {
 		t.Errorf("an invalid message was delivered")
 	}
 }

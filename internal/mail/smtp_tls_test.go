@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mapactive/authd/internal/mailpittest"
 )
 
 var testFrom = Address{Email: "accounts@acme.test", Name: "Acme Accounts"}
@@ -21,18 +22,18 @@ func TestSMTPStartTLSVerifiesCertificate(t *testing.T) {
 	t.Run("trusted certificate", func(t *testing.T) {
 		config := base
 		config.rootCAs = pool
-		recipient := uniqueRecipient(t, nil)
+		recipient := mailpittest.UniqueAddress("mail-test")
 		if err := newSMTPSender(config, testFrom).Send(context.Background(),
 			&Message{To: []string{recipient}, Subject: "Over STARTTLS", Text: "encrypted"}); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if got := mailpit.api.messageTo(t, recipient); got.Subject != "Over STARTTLS" {
+		if got := mailpit.api.Only(t, recipient); got.Subject != "Over STARTTLS" {
 			t.Errorf("subject = %q", got.Subject)
 		}
 	})
 
 	t.Run("untrusted certificate", func(t *testing.T) {
-		recipient := uniqueRecipient(t, nil)
+		recipient := mailpittest.UniqueAddress("mail-test")
 		err := newSMTPSender(base, testFrom).Send(context.Background(),
 			&Message{To: []string{recipient}, Subject: "Self-signed", Text: "must not be sent"})
 		if err == nil || !errorsAsUnknownAuthority(err) {
@@ -41,7 +42,7 @@ func TestSMTPStartTLSVerifiesCertificate(t *testing.T) {
 		if IsPermanent(err) {
 			t.Errorf("certificate failure is permanent: %v", err)
 		}
-		if got := mailpit.api.countTo(t, recipient); got != 0 {
+		if got := len(mailpit.api.To(t, recipient)); got != 0 {
 			t.Errorf("message delivered despite an untrusted certificate")
 		}
 	})
@@ -50,7 +51,7 @@ func TestSMTPStartTLSVerifiesCertificate(t *testing.T) {
 		config := base
 		config.startTLS = false
 		err := newSMTPSender(config, testFrom).Send(context.Background(),
-			&Message{To: []string{uniqueRecipient(t, nil)}, Subject: "Plain", Text: "refused"})
+			&Message{To: []string{mailpittest.UniqueAddress("mail-test")}, Subject: "Plain", Text: "refused"})
 		if err == nil {
 			t.Fatal("no error")
 		}
@@ -67,18 +68,18 @@ func TestSMTPImplicitTLS(t *testing.T) {
 	mailpit := startMailpit(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-tls")
 	config := smtpConfig{host: mailpit.smtpHost, port: mailpit.smtpPort, implicit: true, timeout: 5 * time.Second, rootCAs: pool}
 
-	recipient := uniqueRecipient(t, nil)
+	recipient := mailpittest.UniqueAddress("mail-test")
 	if err := newSMTPSender(config, testFrom).Send(context.Background(),
 		&Message{To: []string{recipient}, Subject: "Over implicit TLS", Text: "encrypted"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if got := mailpit.api.messageTo(t, recipient); got.Subject != "Over implicit TLS" {
+	if got := mailpit.api.Only(t, recipient); got.Subject != "Over implicit TLS" {
 		t.Errorf("subject = %q", got.Subject)
 	}
 
 	config.rootCAs = nil
 	err := newSMTPSender(config, testFrom).Send(context.Background(),
-		&Message{To: []string{uniqueRecipient(t, nil)}, Subject: "Self-signed", Text: "must not be sent"})
+		&Message{To: []string{mailpittest.UniqueAddress("mail-test")}, Subject: "Self-signed", Text: "must not be sent"})
 	if err == nil || !errorsAsUnknownAuthority(err) {
 		t.Errorf("error = %v, want a certificate verification failure", err)
 	}
@@ -92,11 +93,11 @@ func TestSMTPAuthAndReplyCodes(t *testing.T) {
 
 	// The subtests share the instance's chaos triggers, so they run in order.
 	t.Run("authenticated delivery", func(t *testing.T) {
-		recipient := uniqueRecipient(t, nil)
+		recipient := mailpittest.UniqueAddress("mail-test")
 		if err := sender.Send(context.Background(), &Message{To: []string{recipient}, Subject: "With AUTH", Text: "hi"}); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if got := mailpit.api.messageTo(t, recipient); got.Username != "mailer" {
+		if got := mailpit.api.Only(t, recipient); got.Username != "mailer" {
 			t.Errorf("Mailpit recorded user %q, want mailer", got.Username)
 		}
 	})
@@ -115,11 +116,10 @@ func TestSMTPAuthAndReplyCodes(t *testing.T) {
 	}
 	for _, tc := range replyCases {
 		t.Run(fmt.Sprintf("%s %d", tc.trigger, tc.code), func(t *testing.T) {
-			mailpit.api.do(t, http.MethodPut, "/api/v1/chaos",
-				map[string]any{tc.trigger: map[string]int{"ErrorCode": tc.code, "Probability": 100}}, nil)
-			t.Cleanup(func() { mailpit.api.do(t, http.MethodPut, "/api/v1/chaos", map[string]any{}, nil) })
+			mailpit.api.SetChaos(t, map[string]mailpittest.ChaosTrigger{tc.trigger: {ErrorCode: tc.code, Probability: 100}})
+			t.Cleanup(func() { mailpit.api.SetChaos(t, map[string]mailpittest.ChaosTrigger{}) })
 
-			recipient := uniqueRecipient(t, nil)
+			recipient := mailpittest.UniqueAddress("mail-test")
 			err := sender.Send(context.Background(), &Message{To: []string{recipient}, Subject: "Chaos", Text: "hi"})
 			if err == nil {
 				t.Fatal("no error")
@@ -134,7 +134,7 @@ func TestSMTPAuthAndReplyCodes(t *testing.T) {
 			if strings.Contains(err.Error(), "s3cret-pass") {
 				t.Errorf("error text contains the password")
 			}
-			if got := mailpit.api.countTo(t, recipient); got != 0 {
+			if got := len(mailpit.api.To(t, recipient)); got != 0 {
 				t.Errorf("message delivered despite the %d reply", tc.code)
 			}
 		})

@@ -3,9 +3,8 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
-	"io"
+	"maps"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,20 +15,19 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/mapactive/authd/internal/apptest"
+	"github.com/mapactive/authd/internal/mailpittest"
 	"github.com/mapactive/authd/internal/secrets"
-	"github.com/mapactive/authd/internal/testenv"
 )
 
 // mailpitEnv makes a server send e-mail over SMTP to the test Mailpit and
-// returns Mailpit's API URL; the test skips without one (fails under CI).
-func mailpitEnv(t *testing.T, env map[string]string) string {
+// returns a client for Mailpit's API that waits as long as a browser step.
+// The test skips without Mailpit, or fails under CI=true.
+func mailpitEnv(t *testing.T, env map[string]string) *mailpittest.Client {
 	t.Helper()
-	smtpAddr := testenv.Require(t, testenv.SMTPAddr, "Mailpit (SMTP)")
-	apiURL := testenv.Require(t, testenv.MailpitURL, "Mailpit (HTTP API)")
-	host, port, _ := strings.Cut(smtpAddr, ":")
-	env["AUTHD_EMAIL_PROVIDER"], env["DJANGO_EMAIL_HOST"], env["DJANGO_EMAIL_PORT"] = "smtp", host, port
-	env["DJANGO_EMAIL_USE_TLS"] = "false"
-	return strings.TrimRight(apiURL, "/")
+	maps.Copy(env, mailpittest.ServerEnv(t))
+	mailpit := mailpittest.Shared(t)
+	mailpit.WaitTimeout = stepTimeout
+	return mailpit
 }
 
 // startJobs runs the job workers until the test ends, so queued e-mails
@@ -41,38 +39,6 @@ func startJobs(t *testing.T, s *apptest.Server) {
 	if err := s.App.StartJobs(ctx); err != nil {
 		t.Fatalf("start the job workers: %v", err)
 	}
-}
-
-// waitForMailText polls Mailpit until a message to address arrives and
-// returns its plain-text body.
-func waitForMailText(t *testing.T, apiURL, address string) string {
-	t.Helper()
-	get := func(rawURL string, into any) {
-		res, err := http.Get(rawURL)
-		if err != nil {
-			t.Fatalf("Mailpit GET %s: %v", rawURL, err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		if err := json.Unmarshal(body, into); err != nil {
-			t.Fatalf("Mailpit GET %s: %v: %s", rawURL, err, body)
-		}
-	}
-	deadline := time.Now().Add(stepTimeout)
-	for time.Now().Before(deadline) {
-		var list struct {
-			Messages []struct{ ID string } `json:"messages"`
-		}
-		get(apiURL+"/api/v1/search?query="+url.QueryEscape(`to:"`+address+`"`), &list)
-		if len(list.Messages) > 0 {
-			var message struct{ Text string }
-			get(apiURL+"/api/v1/message/"+list.Messages[0].ID, &message)
-			return message.Text
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no e-mail to %s arrived within %s", address, stepTimeout)
-	return ""
 }
 
 // selectOption picks the option of a select whose text contains text.
@@ -159,11 +125,8 @@ func TestAdminSignsInWithTOTPAndInvitesAgent(t *testing.T) {
 	b.Shot("invitation-sent")
 
 	// The agent follows the link from the e-mail and sets a password.
-	text := waitForMailText(t, mailpit, agentEmail)
-	link := regexp.MustCompile(`https?://[^\s"<>]+/api/v1/users/password/reset/\?token=[A-Za-z0-9_-]+`).FindString(text)
-	if link == "" {
-		t.Fatalf("no set-password link in the invitation e-mail:\n%s", text)
-	}
+	invitation := mailpit.Wait(t, agentEmail, "any subject", nil)
+	link := invitation.Find(t, regexp.MustCompile(`https?://[^\s"<>]+/api/v1/users/password/reset/\?token=[A-Za-z0-9_-]+`))[0]
 	agent := StartAs(t, s, "agent")
 	agent.Open(strings.TrimPrefix(link, s.URL))
 	agent.WaitVisible("#resetPasswordForm")
