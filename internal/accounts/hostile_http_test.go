@@ -59,7 +59,8 @@ func TestSecurityRoutesRejectHostileBodies(t *testing.T) {
 		// Odd query strings on the GET routes.
 		public.Get("/api/v1/users/captcha/required/?email=%00%ff").Expect(t, http.StatusBadRequest)
 		signed.Get("/api/v1/sessions/").Expect(t, http.StatusOK)
-		signed.Do(http.MethodDelete, "/api/v1/sessions/%00/", nil).Expect(t, http.StatusNotFound)
+		signed.Do(http.MethodDelete, "/api/v1/sessions/%00/", nil).Expect(t, http.StatusBadRequest)
+		signed.Do(http.MethodDelete, "/api/v1/sessions/no-such-session/", nil).Expect(t, http.StatusNotFound)
 		for name, body := range map[string]apptest.Body{
 			"malformed JSON": apptest.Raw("application/json", []byte(`{"keep_current": `)),
 			"wrong type":     apptest.JSON(map[string]any{"keep_current": "maybe"}),

@@ -155,10 +155,13 @@ func TestBadTokensAndIDs(t *testing.T) {
 			t.Errorf("token %.20q: status %d", token, resp.Status)
 		}
 	}
-	for _, id := range []string{"0", "-1", "99999999999999999999", "%00", "'%20OR%201=1--", strings.Repeat("9", 300)} {
+	for _, id := range []string{"0", "-1", "99999999999999999999", "'%20OR%201=1--", strings.Repeat("9", 300)} {
 		resp := c.Get("/api/v1/users/profile/by-company/"+id+"/", "Authorization", "Bearer garbage")
 		jsonEqual(t, resp, http.StatusUnauthorized, map[string]any{"detail": "Given token not valid for any token type", "code": "token_not_valid"})
 	}
+	// A NUL byte is rejected before authentication, like a bad Host.
+	resp := c.Get("/api/v1/users/profile/by-company/%00/", "Authorization", "Bearer garbage")
+	jsonEqual(t, resp, http.StatusBadRequest, map[string]any{"detail": "Null characters are not allowed.", "code": "invalid_url"})
 }
 
 func rowCount(t *testing.T, s *apptest.Server, from string) int {

@@ -6,10 +6,12 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/requestinfo"
@@ -105,6 +107,42 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// checkURL rejects a path or query that contains a NUL byte or is not valid
+// UTF-8 once decoded. Handlers pass these values to the database as they
+// are, and SQLite fails on a NUL and PostgreSQL on both, which would be a 500.
+func (s *Server) checkURL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if problem := urlProblem(r.URL); problem != "" {
+			httpx.JSON(w, http.StatusBadRequest, httpx.Detail(problem, "invalid_url"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// urlProblem returns the message for a URL whose decoded path or query
+// cannot be stored, or "" when it can.
+func urlProblem(u *url.URL) string {
+	values := []string{u.Path}
+	for key, list := range u.Query() {
+		values = append(values, key)
+		values = append(values, list...)
+	}
+	for _, value := range values {
+		if strings.ContainsRune(value, 0) {
+			return httpx.MsgNullChar
+		}
+		if !utf8.ValidString(value) {
+			return msgURLNotUTF8
+		}
+	}
+	return ""
+}
+
+// msgURLNotUTF8 is the message for a URL whose decoded path or query is
+// not UTF-8.
+const msgURLNotUTF8 = "The URL is not valid UTF-8."
 
 func (s *Server) hostAllowed(hostport string) bool {
 	host := strings.ToLower(hostport)

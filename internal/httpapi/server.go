@@ -110,6 +110,7 @@ type route struct {
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = http.HandlerFunc(s.dispatch)
 	h = s.cors(h)
+	h = s.checkURL(h)
 	h = s.checkHost(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
