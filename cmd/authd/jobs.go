@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -126,6 +127,7 @@ func newWorkerCommand() *cobra.Command {
 				cfg.Sync.JobWorkers = defaultWorkerJobs
 			}
 			logger := app.NewLogger(cfg)
+			slog.SetDefault(logger)
 			for _, w := range cfg.Warnings {
 				logger.Warn(w)
 			}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -62,6 +63,9 @@ func openApp(ctx context.Context, migrate bool) (*app.App, error) {
 		return nil, err
 	}
 	logger := app.NewLogger(cfg)
+	// Code without a logger of its own (the 500 handler, for one) writes
+	// through the default, so it must use the same format and level.
+	slog.SetDefault(logger)
 	for _, w := range cfg.Warnings {
 		logger.Warn(w)
 	}
