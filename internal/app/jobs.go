@@ -3,6 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -75,10 +79,63 @@ func (a *App) registerPurges() {
 	})
 }
 
-// StartJobs starts the job workers of this process, unless
-// AUTHD_JOB_WORKERS is 0. Close stops them.
+// StartJobs logs the e-mail provider and starts the job workers of this
+// process, unless AUTHD_JOB_WORKERS is 0. Close stops them.
 func (a *App) StartJobs(ctx context.Context) error {
+	a.logMailProvider()
 	return a.Jobs.Start(ctx)
+}
+
+// logMailProvider logs the provider that sends this process's e-mail and
+// where it sends to, without the SendGrid key or the SMTP credentials.
+func (a *App) logMailProvider() {
+	settings := MailSettings(a.Config)
+	name := a.Mail.Name()
+	attrs := []any{"provider", name}
+	switch name {
+	case mail.ProviderSMTP:
+		attrs = append(attrs, "smtp_addr", smtpAddress(settings), "smtp_tls", smtpTLSMode(settings))
+	case mail.ProviderSendGrid:
+		endpoint := settings.SendGridURL
+		if endpoint == "" {
+			endpoint = mail.DefaultSendGridURL
+		}
+		if parsed, err := url.Parse(endpoint); err == nil {
+			endpoint = parsed.Redacted()
+		}
+		attrs = append(attrs, "sendgrid_url", endpoint, "sendgrid_sandbox", settings.SendGridSandbox && !settings.Production)
+	case mail.ProviderConsole:
+		attrs = append(attrs, "note", "every e-mail, with its codes and links, is written to this log at info level")
+	case mail.ProviderMemory:
+		attrs = append(attrs, "note", "e-mails are kept in memory and never delivered")
+	}
+	a.Logger.Info("e-mail provider selected", attrs...)
+}
+
+// smtpAddress returns the host:port the SMTP provider dials, with the
+// defaults the mail package applies to an empty host or a zero port.
+func smtpAddress(s mail.Settings) string {
+	defaultHost, defaultPort, _ := mail.SMTPDefaults(strings.TrimSpace(s.DjangoBackend) != "")
+	host, port := strings.TrimSpace(s.SMTPHost), s.SMTPPort
+	if host == "" {
+		host = defaultHost
+	}
+	if port == 0 {
+		port = defaultPort
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// smtpTLSMode returns "implicit" (TLS from the first byte), "starttls" or
+// "none".
+func smtpTLSMode(s mail.Settings) string {
+	switch {
+	case s.SMTPUseSSL:
+		return "implicit"
+	case s.SMTPUseTLS:
+		return "starttls"
+	}
+	return "none"
 }
 
 // MailSettings maps the e-mail configuration to the mail package's
