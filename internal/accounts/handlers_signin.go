@@ -29,7 +29,7 @@ func (h *Handlers) Cookies() httpx.Cookies { return h.cookies }
 // readCredentials reads the fields every staff sign-in route shares.
 func readCredentials(r *http.Request, in *httpx.Input) (Credentials, httpx.FieldErrors) {
 	f := httpx.NewFields(in)
-	email, _ := f.Email("email", true)
+	email, _ := f.LookupEmail("email", true)
 	password, _ := f.String("password", httpx.StringRule{Required: true, Max: 1024})
 	captcha, _ := f.String("g_recaptcha_response", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 4096})
 	if captcha == "" {

@@ -38,7 +38,7 @@ func (sh *SecurityHandlers) Forgot(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	email, _ := f.Email("email", true)
+	email, _ := f.LookupEmail("email", true)
 	if !f.Errors.Empty() {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return

@@ -54,7 +54,7 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := httpx.NewFields(in)
-	email, _ := f.Email("email", true)
+	email, _ := f.LookupEmail("email", true)
 	password, _ := f.String("password", httpx.StringRule{Required: true, Max: 1024})
 	captcha, _ := f.String("g_recaptcha_response", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 4096})
 	if captcha == "" {

@@ -162,7 +162,7 @@ func (h *Handlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 	token, _ := f.String("temporary_token", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 8192})
 	email := ""
 	if token == "" || in.Has("email") {
-		email, _ = f.Email("email", token == "")
+		email, _ = f.LookupEmail("email", token == "")
 	}
 	if !f.Errors.Empty() {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)

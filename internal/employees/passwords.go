@@ -171,7 +171,7 @@ func (h *Handlers) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := httpx.NewFields(in)
-	email, _ := f.Email("email", true)
+	email, _ := f.LookupEmail("email", true)
 	if !f.Errors.Empty() {
 		httpx.JSON(w, http.StatusBadRequest, map[string]any{"error": msgInvalidEmail})
 		return

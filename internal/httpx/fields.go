@@ -152,36 +152,104 @@ func (f *Fields) OptionalText(name string, max int) (string, bool) {
 	return s, ok
 }
 
-// Email reads an e-mail address: trimmed, at most 254 characters, valid.
+// Email reads the e-mail address of a new account, invitation or address
+// change: trimmed, at most 254 characters, and valid by ValidEmail.
 func (f *Fields) Email(name string, required bool) (string, bool) {
+	return f.email(name, required, ValidEmail)
+}
+
+// LookupEmail reads an e-mail address that only looks up an existing
+// account, as sign-in and password reset do. It applies the looser rules that
+// Email applied before it rejected format characters and non-ASCII local
+// parts, so accounts registered with such addresses can still sign in. Any
+// other address of that kind finds no account.
+func (f *Fields) LookupEmail(name string, required bool) (string, bool) {
+	return f.email(name, required, validLookupEmail)
+}
+
+func (f *Fields) email(name string, required bool, valid func(string) bool) (string, bool) {
 	s, ok := f.String(name, StringRule{Required: required, Trim: true})
 	if !ok {
 		return "", false
 	}
-	if utf8.RuneCountInString(s) > 254 {
-		f.Errors.Add(name, "Ensure this field has no more than 254 characters.")
+	if utf8.RuneCountInString(s) > MaxEmailLength {
+		f.Errors.Add(name, fmt.Sprintf("Ensure this field has no more than %d characters.", MaxEmailLength))
 		return "", false
 	}
-	if !ValidEmail(s) {
+	if !valid(s) {
 		f.Errors.Add(name, MsgInvalidEmail)
 		return "", false
 	}
 	return s, true
 }
 
-var emailLocal = regexp.MustCompile(`^[^\s@"(),:;<>\[\\\]]+$`)
+// MaxEmailLength is the maximum length of an e-mail address in characters,
+// the size of the email columns.
+const MaxEmailLength = 254
 
-// ValidEmail reports whether s is a plain addr-spec such as
-// name@example.com: one @, a local part without spaces or specials, and a
-// domain with a dot (or localhost).
+// emailLocalASCII matches a dot-atom local part of RFC 5322 section 3.2.3:
+// ASCII letters, digits and the other atext characters, in runs separated by
+// single dots. Django's EmailValidator (django/core/validators.py) accepts
+// the same, and quoted strings too.
+var emailLocalASCII = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+
+// emailLocalLoose matches the local parts that Email accepted before it
+// required ASCII: anything but white space and the specials.
+var emailLocalLoose = regexp.MustCompile(`^[^\s@"(),:;<>\[\\\]]+$`)
+
+// ValidEmail reports whether s is a plain addr-spec, such as
+// name@example.com, that a new account may have. The local part is an ASCII
+// dot-atom of at most 64 characters. The domain is localhost or letter, digit
+// and hyphen labels with a dot, so an internationalized name such as
+// exämple.com passes. Django's EmailValidator accepts such a domain too,
+// after converting it with Python's idna codec. No control or format
+// character (Unicode categories Cc and Cf, such as bidirectional controls,
+// zero-width characters and the byte order mark) and no U+FFFD may appear,
+// because they make one address look like another.
 func ValidEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
+	if strings.IndexFunc(s, hiddenRune) >= 0 {
+		return false
+	}
+	local, domain, ok := splitEmail(s)
+	return ok && emailLocalASCII.MatchString(local) && validEmailDomain(domain) && parsesAsItself(s)
+}
+
+// validLookupEmail reports whether s is shaped like an address that an
+// earlier version accepted for a new account.
+func validLookupEmail(s string) bool {
+	local, domain, ok := splitEmail(s)
+	if !ok || !emailLocalLoose.MatchString(local) {
+		return false
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	return validEmailDomain(domain) && parsesAsItself(s)
+}
+
+// hiddenRune reports whether r is a control or format character, or the
+// replacement character that a lone UTF-16 surrogate in JSON decodes to.
+func hiddenRune(r rune) bool {
+	return r == utf8.RuneError || unicode.In(r, unicode.Cc, unicode.Cf)
+}
+
+// splitEmail splits s at its only @ into a non-empty local part of at most
+// 64 bytes and a non-empty domain.
+func splitEmail(s string) (local, domain string, ok bool) {
+	local, domain, ok = strings.Cut(s, "@")
 	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(local) > 64 {
-		return false
+		return "", "", false
 	}
-	if !emailLocal.MatchString(local) || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return false
-	}
+	return local, domain, true
+}
+
+// validEmailDomain reports whether domain is localhost or dot-separated
+// labels of Unicode letters, digits and inner hyphens, each at most 63
+// bytes.
+// NOTE: labels are not checked against IDNA 2008, which needs
+// golang.org/x/net/idna, so a letter that IDNA disallows still passes, and a
+// combining mark, which IDNA allows, does not.
+func validEmailDomain(domain string) bool {
 	if domain != "localhost" && !strings.Contains(domain, ".") {
 		return false
 	}
@@ -195,6 +263,12 @@ func ValidEmail(s string) bool {
 			}
 		}
 	}
+	return true
+}
+
+// parsesAsItself reports whether net/mail reads s as exactly the address s,
+// a second check of the addr-spec syntax.
+func parsesAsItself(s string) bool {
 	addr, err := mail.ParseAddress(s)
 	return err == nil && addr.Address == s
 }

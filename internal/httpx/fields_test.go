@@ -87,16 +87,6 @@ func TestFieldsBoolFromJSONAndForms(t *testing.T) {
 }
 
 func TestFieldsEmailAndChoice(t *testing.T) {
-	for email, valid := range map[string]bool{
-		"user@example.com": true, "first.last+tag@sub.example.co": true, "user@localhost": true, "ünï@exämple.com": true,
-		"user": false, "@example.com": false, "user@": false, "a@b@example.com": false, "user@example": false,
-		"us er@example.com": false, ".user@example.com": false, "user..name@example.com": false, "user@-example.com": false,
-		`"quoted"@example.com`: false, "user@exa_mple.com": false, strings.Repeat("a", 65) + "@example.com": false,
-	} {
-		if got := ValidEmail(email); got != valid {
-			t.Errorf("ValidEmail(%q) = %v, want %v", email, got, valid)
-		}
-	}
 	f := NewFields(jsonInput(t, `{"c": "Jr.", "d": "Esq.", "e": ""}`))
 	if v, ok := f.Choice("c", []string{"Jr.", "Sr."}); v != "Jr." || !ok {
 		t.Errorf("Choice = (%q, %v)", v, ok)
@@ -153,5 +143,127 @@ func TestDecodeBodies(t *testing.T) {
 				t.Errorf("keys = %v, want %v", got, tc.keys)
 			}
 		})
+	}
+}
+
+func TestValidEmail(t *testing.T) {
+	cases := []struct {
+		email string
+		valid bool
+	}{
+		{"user@example.com", true},
+		{"first.last+tag@sub.example.co", true},
+		{"user@localhost", true},
+		{"o'brien@example.com", true},
+		{"a!#$%&'*+/=?^_`{|}~-z@example.com", true},
+		{"user@exämple.com", true},
+		{"user@xn--exmple-cua.com", true},
+		{strings.Repeat("a", 64) + "@example.com", true},
+
+		{"user", false},
+		{"@example.com", false},
+		{"user@", false},
+		{"a@b@example.com", false},
+		{"user@example", false},
+		{"us er@example.com", false},
+		{".user@example.com", false},
+		{"user.@example.com", false},
+		{"user..name@example.com", false},
+		{"user@-example.com", false},
+		{"user@example-.com", false},
+		{"user@example..com", false},
+		{"user@example.com.", false},
+		{`"quoted"@example.com`, false},
+		{"user@exa_mple.com", false},
+		{strings.Repeat("a", 65) + "@example.com", false},
+
+		// A non-ASCII local part, which Django's EmailValidator rejects.
+		{"ünï@exämple.com", false},
+		{"ünï@example.com", false},
+		{"usér@example.com", false},
+		{"пользователь@example.com", false},
+		{"user\u00a0name@example.com", false},
+
+		// Control and format characters, and U+FFFD.
+		{"\u202eadmin@example.com", false},
+		{"admin@example.com\u202c", false},
+		{"zw\u200b@example.com", false},
+		{"zw@exam\u200bple.com", false},
+		{"a\u200d@example.com", false},
+		{"\ufeffuser@example.com", false},
+		{"user@\ufeffexample.com", false},
+		{"user\u2066@example.com", false},
+		{"soft\u00adhyphen@example.com", false},
+		{"\ufffd@example.com", false},
+		{"user@ex\ufffdample.com", false},
+		{"user\x01@example.com", false},
+		{"user\x7f@example.com", false},
+		{"user@example.com\x85", false},
+		{"user\xff@example.com", false},
+	}
+	for _, tc := range cases {
+		if got := ValidEmail(tc.email); got != tc.valid {
+			t.Errorf("ValidEmail(%q) = %v, want %v", tc.email, got, tc.valid)
+		}
+	}
+}
+
+func TestValidLookupEmail(t *testing.T) {
+	// Addresses that earlier versions accepted for new accounts still sign
+	// in.
+	for _, email := range []string{"user@example.com", "ünï@exämple.com", "zw\u200b@example.com", "\u202eadmin@example.com", "\ufffd@example.com"} {
+		if !validLookupEmail(email) {
+			t.Errorf("validLookupEmail(%q) = false, want true", email)
+		}
+	}
+	for _, email := range []string{"user", "user@example", "us er@example.com", "user..name@example.com", `"quoted"@example.com`, "user@exa_mple.com"} {
+		if validLookupEmail(email) {
+			t.Errorf("validLookupEmail(%q) = true, want false", email)
+		}
+	}
+}
+
+func TestFieldsEmailRejectsLookAlikes(t *testing.T) {
+	// \ud800 is a lone surrogate, which the JSON decoder turns into U+FFFD.
+	body := `{"rtl": "\u202eadmin@example.com", "zero_width": "zw\u200b@example.com", "non_ascii": "ünï@exämple.com",
+		"surrogate": "\ud800@example.com", "bom": "\ufeffuser@example.com", "idn": " user@exämple.com ",
+		"long": "` + strings.Repeat("a", 64) + "@" + strings.Repeat("b", 190) + `.com"}`
+	f := NewFields(jsonInput(t, body))
+	for _, name := range []string{"rtl", "zero_width", "non_ascii", "surrogate", "bom"} {
+		if v, ok := f.Email(name, true); ok || v != "" {
+			t.Errorf("Email(%s) = (%q, %v), want a rejection", name, v, ok)
+		}
+		if !reflect.DeepEqual(f.Errors[name], []string{MsgInvalidEmail}) {
+			t.Errorf("Email(%s) errors = %v, want [%s]", name, f.Errors[name], MsgInvalidEmail)
+		}
+	}
+	if v, ok := f.Email("idn", true); !ok || v != "user@exämple.com" {
+		t.Errorf("Email(idn) = (%q, %v), want the trimmed address", v, ok)
+	}
+	if _, ok := f.Email("long", true); ok || !reflect.DeepEqual(f.Errors["long"], []string{"Ensure this field has no more than 254 characters."}) {
+		t.Errorf("Email(long) errors = %v", f.Errors["long"])
+	}
+
+	lookup := NewFields(jsonInput(t, body))
+	for _, name := range []string{"rtl", "zero_width", "non_ascii", "surrogate", "bom"} {
+		if _, ok := lookup.LookupEmail(name, true); !ok {
+			t.Errorf("LookupEmail(%s) rejected an address that existing accounts may have: %v", name, lookup.Errors[name])
+		}
+	}
+	if _, ok := lookup.LookupEmail("long", true); ok {
+		t.Error("LookupEmail accepted an address over 254 characters")
+	}
+}
+
+func TestHiddenRune(t *testing.T) {
+	for _, r := range []rune{'\u202e', '\u2066', '\u200b', '\u200d', '\ufeff', '\u00ad', '\ufffd', '\x01', '\x7f', '\u0085'} {
+		if !hiddenRune(r) {
+			t.Errorf("hiddenRune(%U) = false, want true", r)
+		}
+	}
+	for _, r := range []rune{'a', '.', 'ä', '\u00a0', '\u3000'} {
+		if hiddenRune(r) {
+			t.Errorf("hiddenRune(%U) = true, want false", r)
+		}
 	}
 }

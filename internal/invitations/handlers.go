@@ -93,7 +93,7 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := httpx.NewFields(in)
-	email, _ := f.Email("email", true)
+	email, _ := f.LookupEmail("email", true)
 	if !f.Errors.Empty() {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)
 		return
