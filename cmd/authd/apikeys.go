@@ -29,24 +29,30 @@ func parseDuration(flag, value string) (time.Duration, error) {
 	return d, nil
 }
 
-// describeFieldErrors turns the validation errors of a key into one
-// command-line error.
-func describeFieldErrors(errs httpx.FieldErrors) error {
+// describeFieldErrors turns validation errors into one command-line error
+// with a sentence per field. flags maps a field to the flag and value that set
+// it, such as --email "x", so the message names what the user typed. A
+// password error reads like one from checkedHash.
+func describeFieldErrors(errs httpx.FieldErrors, flags map[string]string) error {
 	fields := make([]string, 0, len(errs))
 	for field := range errs {
 		fields = append(fields, field)
 	}
 	sort.Strings(fields)
-	var parts []string
+	parts := make([]string, 0, len(fields))
 	for _, field := range fields {
-		parts = append(parts, field+": "+strings.Join(errs[field], " "))
+		label, ok := flags[field]
+		if !ok {
+			label = field
+		}
+		parts = append(parts, label+" rejected: "+strings.Join(errs[field], " "))
 	}
-	return errors.New(strings.Join(parts, "; "))
+	return errors.New(strings.Join(parts, " "))
 }
 
 // describeKeyError turns a refusal of the key service into a command-line
-// error.
-func describeKeyError(id int64, err error) error {
+// error. flags is as for describeFieldErrors.
+func describeKeyError(id int64, err error, flags map[string]string) error {
 	var problem *httpx.Problem
 	switch {
 	case errors.Is(err, apikeys.ErrNotFound):
@@ -55,7 +61,7 @@ func describeKeyError(id int64, err error) error {
 		return fmt.Errorf("API key %d is revoked or already rotated", id)
 	case errors.As(err, &problem):
 		if errs, ok := problem.Body.(httpx.FieldErrors); ok {
-			return describeFieldErrors(errs)
+			return describeFieldErrors(errs, flags)
 		}
 	}
 	return err
@@ -104,13 +110,15 @@ func newAPIKeyCreateCommand() *cobra.Command {
 				}
 				values["expires_at"] = a.Now().Add(d).UTC().Format(time.RFC3339Nano)
 			}
+			flags := map[string]string{"name": fmt.Sprintf("--name %q", name), "scopes": fmt.Sprintf("--scopes %q", scopes),
+				"expires_at": fmt.Sprintf("--expires-in %q", expiresIn)}
 			spec, fieldErrors := apikeys.ReadSpec(httpx.NewInput(values), a.Now(), false)
 			if !fieldErrors.Empty() {
-				return describeFieldErrors(fieldErrors)
+				return describeFieldErrors(fieldErrors, flags)
 			}
 			created, err := a.APIKeys.Create(ctx, spec, nil)
 			if err != nil {
-				return describeKeyError(0, err)
+				return describeKeyError(0, err, flags)
 			}
 			printCreated(cmd, "Created", created)
 			return nil
@@ -201,7 +209,7 @@ func newAPIKeyRevokeCommand() *cobra.Command {
 			defer a.Close()
 			k, err := a.APIKeys.Revoke(ctx, id, nil)
 			if err != nil {
-				return describeKeyError(id, err)
+				return describeKeyError(id, err, nil)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "revoked API key %d %q\n", k.ID, k.Name)
 			return nil
@@ -240,7 +248,7 @@ func newAPIKeyRotateCommand() *cobra.Command {
 			defer a.Close()
 			created, err := a.APIKeys.Rotate(ctx, id, d, nil)
 			if err != nil {
-				return describeKeyError(id, err)
+				return describeKeyError(id, err, nil)
 			}
 			printCreated(cmd, "Rotated to", created)
 			return nil

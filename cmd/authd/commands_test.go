@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,85 @@ func TestCreateSuperuserCommand(t *testing.T) {
 	}
 }
 
+func TestCreateSuperuserRejectsInvalidInput(t *testing.T) {
+	for _, driver := range []string{storage.SQLite, storage.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			db := commandEnvironment(t, driver)
+			tooLong := strings.Repeat("a", 300) + "@example.com"
+			cases := []struct {
+				email, want string
+			}{
+				{"bad email", `--email "bad email" rejected: Enter a valid email address.`},
+				{"x", `--email "x" rejected: Enter a valid email address.`},
+				{tooLong, "--email \"" + tooLong + "\" rejected: Ensure this field has no more than 254 characters."},
+				{"\u202eadmin@example.com", `--email "\u202eadmin@example.com" rejected: Enter a valid email address.`},
+				{"zw\u200b@example.com", `--email "zw\u200b@example.com" rejected: Enter a valid email address.`},
+				{"ünï@example.com", `--email "ünï@example.com" rejected: Enter a valid email address.`},
+			}
+			for _, tc := range cases {
+				_, err := runWithInput(t, cliPassword+"\n", "createsuperuser", "--email", tc.email)
+				if err == nil || err.Error() != tc.want {
+					t.Errorf("createsuperuser --email %q: error %v, want %s", tc.email, err, tc.want)
+				}
+			}
+
+			_, err := runWithInput(t, "password\n", "createsuperuser", "--email", "root@example.com")
+			if want := "password rejected: Password is too common."; err == nil || err.Error() != want {
+				t.Errorf("a common password: error %v, want %s", err, want)
+			}
+			_, err = runWithInput(t, cliPassword+"\n", "createsuperuser", "--email", "root@example.com", "--username", "bad name!")
+			if err == nil || !strings.HasPrefix(err.Error(), `--username "bad name!" rejected: Enter a valid username.`) {
+				t.Errorf("an invalid username: error %v", err)
+			}
+			if n, _ := db.NewSelect().Model((*model.User)(nil)).Count(context.Background()); n != 0 {
+				t.Fatalf("refused commands created %d users", n)
+			}
+
+			if _, err := runWithInput(t, cliPassword+"\n", "createsuperuser", "--email", " root@exämple.com ", "--username", "root"); err != nil {
+				t.Fatalf("an internationalized domain: %v", err)
+			}
+			if u := userByEmail(t, db, "root@exämple.com"); u.Email != "root@exämple.com" {
+				t.Errorf("stored e-mail %q, want the trimmed address", u.Email)
+			}
+			_, err = runWithInput(t, cliPassword+"\n", "createsuperuser", "--email", "other@example.com", "--username", "ROOT")
+			if want := `--username "ROOT" rejected: This username is already taken. Please choose a different one.`; err == nil || err.Error() != want {
+				t.Errorf("a taken username: error %v, want %s", err, want)
+			}
+		})
+	}
+}
+
+func TestCommandsKeepLegacyAddressesUsable(t *testing.T) {
+	db := commandEnvironment(t, storage.SQLite)
+	ctx := context.Background()
+	if _, err := runWithInput(t, cliPassword+"\n", "createsuperuser", "--email", "legacy@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	// Earlier versions accepted a non-ASCII local part at registration.
+	legacy := "ünï@example.com"
+	_, err := db.NewUpdate().Model((*model.User)(nil)).Set("email = ?", legacy).Set("email_normalized = ?", model.NormalizeEmail(legacy)).
+		Set("is_superuser = ?", false).Where("email_normalized = ?", "legacy@example.com").Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := runWithInput(t, "", "createsuperuser", "--email", legacy)
+	if err != nil || !strings.Contains(out, "promoted "+legacy) {
+		t.Fatalf("promote a legacy address: %v\n%s", err, out)
+	}
+	out, err = runWithInput(t, "Brand-New-Harbor-33\n", "user", "set-password", "--email", legacy)
+	if err != nil || !strings.Contains(out, "signed out") {
+		t.Fatalf("set-password of a legacy address: %v\n%s", err, out)
+	}
+	u := userByEmail(t, db, legacy)
+	if !u.IsSuperuser {
+		t.Error("the legacy account was not promoted to superuser")
+	}
+	if !verifies(t, u.Password, "Brand-New-Harbor-33") {
+		t.Error("the new password of the legacy account does not verify")
+	}
+}
+
 func TestUserSupportCommands(t *testing.T) {
 	db := commandEnvironment(t, storage.SQLite)
 	ctx := context.Background()
@@ -114,8 +194,13 @@ func TestUserSupportCommands(t *testing.T) {
 	if row := userByEmail(t, db, "ops@example.com"); row.IsLocked || row.FailedLoginAttempts != 0 || row.LockedUntil != nil || row.LockReason != nil {
 		t.Errorf("after unlock: %+v", row)
 	}
-	if _, err := runWithInput(t, "", "user", "unlock", "--email", "nobody@example.com"); err == nil {
-		t.Error("unlocking an unknown account must fail")
+	_, err = runWithInput(t, "", "user", "unlock", "--email", "nobody@example.com")
+	if want := `no staff account has the e-mail address "nobody@example.com"`; err == nil || err.Error() != want {
+		t.Errorf("unlock an unknown account: error %v, want %s", err, want)
+	}
+	_, err = runWithInput(t, cliPassword+"\n", "user", "set-password", "--email", "bad email")
+	if want := `no staff account has the e-mail address "bad email"`; err == nil || err.Error() != want {
+		t.Errorf("set-password of an unknown account: error %v, want %s", err, want)
 	}
 
 	// set-password revokes every family and raises the revocation epoch.
@@ -124,8 +209,9 @@ func TestUserSupportCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runWithInput(t, "short\n", "user", "set-password", "--email", "ops@example.com"); err == nil {
-		t.Error("set-password must apply the policy")
+	_, err = runWithInput(t, "password\n", "user", "set-password", "--email", "ops@example.com")
+	if want := "password rejected: Password is too common."; err == nil || err.Error() != want {
+		t.Errorf("set-password with a common password: error %v, want %s", err, want)
 	}
 	out, err = runWithInput(t, "Brand-New-Harbor-33\n", "user", "set-password", "--email", "ops@example.com")
 	if err != nil || !strings.Contains(out, "signed out") {
@@ -164,6 +250,13 @@ func TestCheckConfigCommand(t *testing.T) {
 		t.Errorf("check-config in development: %v\n%s", err, out)
 	}
 
+	// Production with the test settings lacks only the public URL.
+	t.Setenv("AUTHD_ENV", "production")
+	_, _, err = runCommand(t, "check-config")
+	if want := "invalid configuration (1 problem):\n  - AUTHD_PUBLIC_URL: required in production"; err == nil || err.Error() != want {
+		t.Errorf("check-config with one problem: error %v, want %s", err, want)
+	}
+
 	// Production refuses the development defaults and names every cause.
 	t.Setenv("AUTHD_ENV", "production")
 	t.Setenv("AUTHD_SECRET_KEY", "django-insecure-abc")
@@ -178,6 +271,9 @@ func TestCheckConfigCommand(t *testing.T) {
 	if err == nil {
 		t.Fatal("check-config accepted a production configuration with development defaults")
 	}
+	if !strings.Contains(err.Error(), " problems):\n") {
+		t.Errorf("check-config error lacks the plural count:\n%v", err)
+	}
 	for _, want := range []string{"django-insecure", "AUTHD_JWT_SIGNING_KEY", "debug must be off", "must be https://",
 		`"*" is not allowed`, "none is for development only", "AUTHD_ACCESS_TOKEN_LIFETIME", "DJANGO_DEFAULT_FROM_EMAIL"} {
 		if !strings.Contains(err.Error(), want) {
@@ -188,8 +284,15 @@ func TestCheckConfigCommand(t *testing.T) {
 
 func TestSeedDemoCommand(t *testing.T) {
 	db := commandEnvironment(t, storage.SQLite)
-	if _, _, err := runCommand(t, "seed", "demo", "--password", cliPassword); err != nil {
+	if _, err := runWithInput(t, cliPassword+"\n", "createsuperuser", "--email", "admin@example.com"); err != nil {
 		t.Fatal(err)
+	}
+	out, _, err := runCommand(t, "seed", "demo", "--password", cliPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "1 existing account kept its password; run with --reset-passwords to replace it:\n  admin@example.com\n"; !strings.Contains(out, want) {
+		t.Errorf("seed demo with one existing account printed:\n%s\nwant it to contain:\n%s", out, want)
 	}
 	countAll := func() [4]int {
 		var out [4]int
@@ -208,8 +311,18 @@ func TestSeedDemoCommand(t *testing.T) {
 	if !admin.IsSuperuser || !verifies(t, admin.Password, cliPassword) {
 		t.Error("the demo superuser lacks its flag or password")
 	}
-	if _, _, err := runCommand(t, "seed", "demo", "--password", "Other-Password-Value-12"); err != nil {
+	out, _, err = runCommand(t, "seed", "demo", "--password", "Other-Password-Value-12")
+	if err != nil {
 		t.Fatal(err)
+	}
+	keptNotice := fmt.Sprintf("%d existing accounts kept their passwords; run with --reset-passwords to replace them:\n", first[0]+first[1])
+	if !strings.Contains(out, keptNotice) {
+		t.Errorf("a second seed demo printed:\n%s\nwant it to contain:\n%s", out, keptNotice)
+	}
+	for _, email := range []string{"admin@example.com", "amsoperator@test.local", "john.doe@gmail.com", "lisa.anderson@gmail.com"} {
+		if !strings.Contains(out, "\n  "+email+"\n") {
+			t.Errorf("a second seed demo does not name the kept account %s", email)
+		}
 	}
 	if second := countAll(); second != first {
 		t.Errorf("a second seed demo changed the counts from %v to %v", first, second)

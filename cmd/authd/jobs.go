@@ -98,7 +98,7 @@ func printJobs(cmd *cobra.Command, a *app.App, opts jobs.ListOptions) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%d of %d matching jobs shown\n", len(list), total)
+	fmt.Fprintf(cmd.OutOrStdout(), "%d of %s shown\n", len(list), countOf(total, "matching job", "matching jobs"))
 	return nil
 }
 
@@ -199,9 +199,13 @@ func queueSync(cmd *cobra.Command, a *app.App, write func(ctx context.Context, t
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "queued %d messages; the job workers publish them\n", count)
+	pronoun := "them"
+	if count == 1 {
+		pronoun = "it"
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "queued %s; the job workers publish %s\n", countOf(count, "message", "messages"), pronoun)
 	if a.Config.Sync.JobWorkers == 0 {
-		fmt.Fprintln(cmd.OutOrStdout(), "AUTHD_JOB_WORKERS is 0: run `authd worker` to publish them")
+		fmt.Fprintf(cmd.OutOrStdout(), "AUTHD_JOB_WORKERS is 0: run `authd worker` to publish %s\n", pronoun)
 	}
 	return nil
 }

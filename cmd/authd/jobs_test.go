@@ -45,14 +45,14 @@ func TestSyncAndJobsCommands(t *testing.T) {
 			t.Setenv("AUTHD_BROKER_URL", "amqp://guest:guest@127.0.0.1:1/")
 			t.Setenv("AUTHD_JOB_WORKERS", "0")
 			out, _, err := runCommand(t, "sync", "user-emails")
-			if err != nil || !strings.Contains(out, "queued 1 messages") || !strings.Contains(out, "authd worker") {
+			if err != nil || !strings.Contains(out, "queued 1 message; the job workers publish it\n") || !strings.Contains(out, "authd worker") {
 				t.Fatalf("sync user-emails: %q, %v", out, err)
 			}
 			if _, _, err := runCommand(t, "sync", "tts-roles", "--delay", "-1s"); err == nil {
 				t.Error("sync tts-roles accepted a negative delay")
 			}
 			out, _, err = runCommand(t, "sync", "tts-roles", "--roles-only")
-			if err != nil || !strings.Contains(out, "queued 0 messages") {
+			if err != nil || !strings.Contains(out, "queued 0 messages; the job workers publish them\n") {
 				t.Errorf("sync tts-roles without tts roles: %q, %v", out, err)
 			}
 
@@ -61,7 +61,7 @@ func TestSyncAndJobsCommands(t *testing.T) {
 				t.Fatalf("jobs list: %v", err)
 			}
 			match := listedJobID.FindStringSubmatch(out)
-			if match == nil || !strings.Contains(out, "notifications.bulk_sync_user_emails") || !strings.Contains(out, "1 of 1 matching jobs shown") {
+			if match == nil || !strings.Contains(out, "notifications.bulk_sync_user_emails") || !strings.Contains(out, "1 of 1 matching job shown\n") {
 				t.Fatalf("jobs list printed %q, want the one pending bulk sync job", out)
 			}
 			if _, _, err := runCommand(t, "jobs", "list", "--state", "stuck"); err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/app"
 	"github.com/mapactive/authd/internal/audit"
+	"github.com/mapactive/authd/internal/httpx"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/storage"
 	"github.com/mapactive/authd/internal/tokens"
@@ -59,6 +60,7 @@ func newCreateSuperuserCommand() *cobra.Command {
 			"When the e-mail belongs to an existing account, that account becomes an active, approved superuser, and its\n" +
 			"password is replaced only when one is given.",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			email = strings.TrimSpace(email)
 			if email == "" {
 				return errors.New("--email is required")
 			}
@@ -68,12 +70,22 @@ func newCreateSuperuserCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			password, err := readPassword(cmd, "Password: ")
-			if err != nil {
-				return err
-			}
 			existing, err := accounts.UserByEmail(ctx, a.DB, email)
 			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			// An existing account is promoted whatever its address, so one
+			// registered before the address rules tightened is not locked
+			// out. A new account must pass the rules before the password is
+			// read.
+			if existing == nil {
+				f := httpx.NewFields(httpx.NewInput(map[string]any{"email": email}))
+				if _, ok := f.Email("email", true); !ok {
+					return describeFieldErrors(f.Errors, userFlags(email, username))
+				}
+			}
+			password, err := readPassword(cmd, "Password: ")
+			if err != nil {
 				return err
 			}
 			if existing != nil {
@@ -84,18 +96,7 @@ func newCreateSuperuserCommand() *cobra.Command {
 			if password == "" {
 				return errors.New("no password given on standard input: pipe one, as in: echo \"$PASSWORD\" | authd createsuperuser --email E")
 			}
-			n := &accounts.NewUser{Email: email, Password: password, Username: username, Status: model.StatusApproved,
-				IsActive: true, IsStaff: true, IsSuperuser: true}
-			var u *model.User
-			err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-				u, err = a.Accounts.CreateUser(ctx, tx, n, nil)
-				return err
-			})
-			if err != nil {
-				return describeCreateError(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "created superuser %s (id %d, company id %s)\n", u.Email, u.ID, *u.CompanyID)
-			return nil
+			return createSuperuser(cmd, a, email, username, password)
 		},
 	}
 	cmd.Flags().StringVar(&email, "email", "", "e-mail address of the superuser")
@@ -127,12 +128,51 @@ func promote(ctx context.Context, cmd *cobra.Command, a *app.App, u *model.User,
 	return nil
 }
 
-func describeCreateError(err error) error {
-	var problem interface{ Error() string }
-	if errors.As(err, &problem) {
-		return fmt.Errorf("cannot create the user: %s", problem.Error())
+// createSuperuser checks the account with the rules of staff registration,
+// POST /api/v1/users/register/, and creates it.
+func createSuperuser(cmd *cobra.Command, a *app.App, email, username, password string) error {
+	values := map[string]any{"email": email, "password": password}
+	if username != "" {
+		values["username"] = username
 	}
-	return err
+	n, errs := accounts.ReadNewUser(httpx.NewInput(values))
+	if !errs.Empty() {
+		return describeFieldErrors(errs, userFlags(email, username))
+	}
+	n.Status, n.IsActive, n.IsStaff, n.IsSuperuser = model.StatusApproved, true, true, true
+	var u *model.User
+	err := a.DB.InTx(cmd.Context(), func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		u, err = a.Accounts.CreateUser(ctx, tx, n, nil)
+		return err
+	})
+	var problem *httpx.Problem
+	if errors.As(err, &problem) {
+		if errs, ok := problem.Body.(httpx.FieldErrors); ok {
+			return describeFieldErrors(errs, userFlags(email, username))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("create the superuser: %w", err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "created superuser %s (id %d, company id %s)\n", u.Email, u.ID, *u.CompanyID)
+	return nil
+}
+
+// userFlags names the flags behind the fields of a new account for
+// describeFieldErrors.
+func userFlags(email, username string) map[string]string {
+	return map[string]string{"email": fmt.Sprintf("--email %q", email), "username": fmt.Sprintf("--username %q", username)}
+}
+
+// findUser looks up the staff account of a support command.
+func findUser(ctx context.Context, db bun.IDB, email string) (*model.User, error) {
+	email = strings.TrimSpace(email)
+	u, err := accounts.UserByEmail(ctx, db, email)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("no staff account has the e-mail address %q", email)
+	}
+	return u, err
 }
 
 func newUserCommand() *cobra.Command {
@@ -148,9 +188,9 @@ func newUserCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			u, err := accounts.UserByEmail(ctx, a.DB, unlockEmail)
+			u, err := findUser(ctx, a.DB, unlockEmail)
 			if err != nil {
-				return fmt.Errorf("user %s: %w", unlockEmail, err)
+				return err
 			}
 			err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 				if err := lockout.Clear(ctx, tx, lockout.Users, u.ID); err != nil {
@@ -178,9 +218,9 @@ func newUserCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			u, err := accounts.UserByEmail(ctx, a.DB, passwordEmail)
+			u, err := findUser(ctx, a.DB, passwordEmail)
 			if err != nil {
-				return fmt.Errorf("user %s: %w", passwordEmail, err)
+				return err
 			}
 			password, err := readPassword(cmd, "New password: ")
 			if err != nil {

@@ -15,7 +15,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("invalid configuration (%d problems):\n  - %s", len(e.Problems), strings.Join(e.Problems, "\n  - "))
+	noun := "problems"
+	if len(e.Problems) == 1 {
+		noun = "problem"
+	}
+	return fmt.Sprintf("invalid configuration (%d %s):\n  - %s", len(e.Problems), noun, strings.Join(e.Problems, "\n  - "))
 }
 
 // FromEnvironment loads the configuration from the process environment.

@@ -92,7 +92,7 @@ type DemoOptions struct {
 
 // Demo creates every role and the development accounts and employees.
 func (s *Seeder) Demo(ctx context.Context, o DemoOptions) error {
-	s.kept = 0
+	s.keptEmails = nil
 	if err := s.AllRoles(ctx); err != nil {
 		return err
 	}
@@ -114,10 +114,23 @@ func (s *Seeder) Demo(ctx context.Context, o DemoOptions) error {
 			return err
 		}
 	}
-	if s.kept > 0 {
-		s.logf("%d existing accounts kept their passwords; run with --reset-passwords to set the development password on them", s.kept)
-	}
+	s.logKept()
 	return nil
+}
+
+// logKept lists the existing accounts whose password Demo left alone.
+func (s *Seeder) logKept() {
+	switch len(s.keptEmails) {
+	case 0:
+		return
+	case 1:
+		s.logf("1 existing account kept its password; run with --reset-passwords to replace it:")
+	default:
+		s.logf("%d existing accounts kept their passwords; run with --reset-passwords to replace them:", len(s.keptEmails))
+	}
+	for _, email := range s.keptEmails {
+		s.logf("  %s", email)
+	}
 }
 
 func (s *Seeder) password(ctx context.Context, o DemoOptions, email string) (hash, plain string, err error) {
@@ -137,7 +150,7 @@ func (s *Seeder) ensureDemoUser(ctx context.Context, acct DemoAccount, o DemoOpt
 		return err
 	}
 	if exists && !o.ResetPasswords {
-		s.kept++
+		s.keptEmails = append(s.keptEmails, u.Email)
 		return s.ensureAssignment(ctx, u, acct)
 	}
 	hash, plain, err := s.password(ctx, o, acct.Email)
@@ -241,7 +254,7 @@ func (s *Seeder) ensureEmployee(ctx context.Context, email, username, first, las
 		return err
 	}
 	if exists && !o.ResetPasswords {
-		s.kept++
+		s.keptEmails = append(s.keptEmails, e.Email)
 		return nil
 	}
 	hash, plain, err := s.password(ctx, o, email)

@@ -64,10 +64,11 @@ type Seeder struct {
 	DB     *storage.DB
 	Now    func() time.Time
 	Outbox Recorder // nil: rows are created without sync messages
-	// Log receives one line per created object.
+	// Log receives one line per created object, and the accounts whose
+	// password Demo kept.
 	Log func(format string, args ...any)
 
-	kept int // existing demo accounts whose password Demo left alone
+	keptEmails []string // e-mail addresses of the existing demo accounts whose password Demo left alone
 }
 
 func (s *Seeder) logf(format string, args ...any) {
