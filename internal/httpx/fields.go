@@ -164,7 +164,7 @@ func (f *Fields) Email(name string, required bool) (string, bool) {
 // parts, so accounts registered with such addresses can still sign in. Any
 // other address of that kind finds no account.
 func (f *Fields) LookupEmail(name string, required bool) (string, bool) {
-	return f.email(name, required, validLookupEmail)
+	return f.email(name, required, ValidLookupEmail)
 }
 
 func (f *Fields) email(name string, required bool, valid func(string) bool) (string, bool) {
@@ -214,9 +214,10 @@ func ValidEmail(s string) bool {
 	return ok && emailLocalASCII.MatchString(local) && validEmailDomain(domain) && parsesAsItself(s)
 }
 
-// validLookupEmail reports whether s is shaped like an address that an
-// earlier version accepted for a new account.
-func validLookupEmail(s string) bool {
+// ValidLookupEmail reports whether s is shaped like an address that an
+// earlier version accepted for a new account. Code that only looks an
+// account up by address uses it in place of ValidEmail.
+func ValidLookupEmail(s string) bool {
 	local, domain, ok := splitEmail(s)
 	if !ok || !emailLocalLoose.MatchString(local) {
 		return false

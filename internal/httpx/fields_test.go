@@ -212,13 +212,13 @@ func TestValidLookupEmail(t *testing.T) {
 	// Addresses that earlier versions accepted for new accounts still sign
 	// in.
 	for _, email := range []string{"user@example.com", "ünï@exämple.com", "zw\u200b@example.com", "\u202eadmin@example.com", "\ufffd@example.com"} {
-		if !validLookupEmail(email) {
-			t.Errorf("validLookupEmail(%q) = false, want true", email)
+		if !ValidLookupEmail(email) {
+			t.Errorf("ValidLookupEmail(%q) = false, want true", email)
 		}
 	}
 	for _, email := range []string{"user", "user@example", "us er@example.com", "user..name@example.com", `"quoted"@example.com`, "user@exa_mple.com"} {
-		if validLookupEmail(email) {
-			t.Errorf("validLookupEmail(%q) = true, want false", email)
+		if ValidLookupEmail(email) {
+			t.Errorf("ValidLookupEmail(%q) = true, want false", email)
 		}
 	}
 }
