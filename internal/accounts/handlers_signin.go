@@ -71,12 +71,8 @@ func (h *Handlers) LoginAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if result.Challenge != nil {
-		message := "OTP verification required. Check your email for the code."
-		if !result.Challenge.EmailSent {
-			message = "OTP verification required. Enter the code from your authenticator app."
-		}
 		httpx.JSON(w, http.StatusOK, map[string]any{
-			"success": false, "otp_required": true, "message": message,
+			"success": false, "otp_required": true, "message": ChallengeMessage(result.Challenge),
 			"temporary_token": result.Challenge.Token, "otp_methods": result.Challenge.Methods,
 			"user": map[string]any{"id": result.User.ID, "email": result.User.Email, "first_name": result.User.FirstName},
 		})

@@ -14,11 +14,35 @@ import (
 
 // Messages of the second factor on the /token/ routes.
 const (
-	MsgOTPRequiredEmail = "OTP code is required for this account. An OTP has been sent to your email."
-	MsgOTPRequiredApp   = "OTP code is required for this account. Enter the code from your authenticator app."
-	MsgOTPExpired       = "Your previous OTP expired. A new OTP has been sent to your email."
-	MsgOTPInvalid       = "Invalid OTP code. Please check your code and try again."
+	MsgOTPRequiredEmail  = "OTP code is required for this account. An OTP has been sent to your email."
+	MsgOTPRequiredApp    = "OTP code is required for this account. Enter the code from your authenticator app."
+	MsgOTPRequiredNoCode = "OTP code is required for this account. " + MsgNoCodeSent
+	MsgOTPExpired        = "Your previous OTP expired. A new OTP has been sent to your email."
+	MsgOTPExpiredNoCode  = "Your previous OTP expired. " + MsgNoCodeSent
+	MsgOTPInvalid        = "Invalid OTP code. Please check your code and try again."
 )
+
+// Messages of a login/api challenge.
+const (
+	MsgChallengeEmail  = "OTP verification required. Check your email for the code."
+	MsgChallengeApp    = "OTP verification required. Enter the code from your authenticator app."
+	MsgChallengeNoCode = "OTP verification required. " + MsgNoCodeSent
+	// MsgNoCodeSent ends the messages of a sign-in whose e-mail code a
+	// send limit held back while the account had no usable code.
+	MsgNoCodeSent = "A new code could not be e-mailed because too many codes were requested. Please try again later."
+)
+
+// ChallengeMessage returns the login/api message of a challenge. It tells
+// the user to check the inbox only when the inbox holds a usable code.
+func ChallengeMessage(c *Challenge) string {
+	switch c.Delivery {
+	case mfa.CodeSent, mfa.EarlierCodeValid:
+		return MsgChallengeEmail
+	case mfa.NoCodeAvailable:
+		return MsgChallengeNoCode
+	}
+	return MsgChallengeApp
+}
 
 // StaffSubject returns the second-factor subject of a staff user.
 func StaffSubject(u *model.User) mfa.Subject {
@@ -41,7 +65,7 @@ func (f mfaSecondFactor) Begin(ctx context.Context, tx bun.Tx, u *model.User, me
 	if err != nil {
 		return nil, err
 	}
-	return &Challenge{Token: c.Token, Methods: c.Methods, EmailSent: c.EmailSent}, nil
+	return &Challenge{Token: c.Token, Methods: c.Methods, Delivery: c.Delivery}, nil
 }
 
 // VerifyInline maps the mfa refusals to the messages of the /token/
@@ -56,12 +80,19 @@ func (f mfaSecondFactor) VerifyInline(ctx context.Context, tx bun.Tx, u *model.U
 	switch refusal.Kind {
 	case mfa.CodeRequired:
 		message := MsgOTPRequiredApp
-		if len(methods) > 0 && methods[0] == mfa.MethodEmail {
+		switch refusal.Delivery {
+		case mfa.CodeSent, mfa.EarlierCodeValid:
 			message = MsgOTPRequiredEmail
+		case mfa.NoCodeAvailable:
+			message = MsgOTPRequiredNoCode
 		}
 		return &SecondFactorError{Message: message, Required: true, Methods: slices.Clone(methods)}
 	case mfa.CodeExpired:
-		return &SecondFactorError{Message: MsgOTPExpired, Expired: true}
+		message := MsgOTPExpired
+		if refusal.Delivery != mfa.CodeSent {
+			message = MsgOTPExpiredNoCode
+		}
+		return &SecondFactorError{Message: message, Expired: true}
 	case mfa.AccountLocked:
 		return &SecondFactorError{Message: ErrLocked.Error()}
 	}

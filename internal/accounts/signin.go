@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/mapactive/authd/internal/audit"
+	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/outbox"
 	"github.com/mapactive/authd/internal/passwords"
@@ -62,9 +63,9 @@ type Guard interface {
 
 // Challenge is a pending second factor of a sign-in.
 type Challenge struct {
-	Token     string   // the temporary_token (a challenge JWT)
-	Methods   []string // email, totp, recovery
-	EmailSent bool     // an e-mail code was sent for this challenge
+	Token    string           // the temporary_token (a challenge JWT)
+	Methods  []string         // email, totp, recovery
+	Delivery mfa.CodeDelivery // outcome of the e-mail code send for this challenge
 }
 
 // SecondFactor is two-factor authentication as sign-in uses it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -26,6 +27,7 @@ const (
 	MsgChallengeCode    = "Invalid or expired OTP code."
 	MsgEnableFirst      = "Enable two-factor authentication first."
 	MsgOTPSent          = "OTP sent to your email address"
+	MsgNoEmailCodes     = "E-mail codes are not enabled for this account. Use your authenticator app or a recovery code."
 	MsgMailUnavailable  = "Failed to send email. Please try again later."
 )
 
@@ -200,17 +202,7 @@ func (sh *SecurityHandlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	token, _ := f.String("temporary_token", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 8192})
 	if token != "" {
-		ref, err := sh.mfa.ParseChallenge(token)
-		if err != nil || ref.SubjectType != tokens.Staff {
-			httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {MsgChallengeInvalid}})
-			return
-		}
-		u, err := UserByID(ctx, sh.svc.db, ref.SubjectID)
-		if err != nil || !u.IsActive {
-			httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {MsgChallengeInvalid}})
-			return
-		}
-		sh.sendCode(w, r, u, mfa.PurposeLogin, ref.ID)
+		sh.resendSignInCode(w, r, token)
 		return
 	}
 	email, _ := f.Email("email", true)
@@ -238,6 +230,48 @@ func (sh *SecurityHandlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sh.sendCode(w, r, u, mfa.PurposeRequest, "")
+}
+
+// resendSignInCode e-mails a new code for the sign-in challenge of token.
+// A challenge that can no longer be completed gets "Invalid or expired
+// token.", and one that accepts no e-mail code (an authenticator-app
+// account without e-mail codes) gets MsgNoEmailCodes instead of a code
+// that verify-otp would reject.
+func (sh *SecurityHandlers) resendSignInCode(w http.ResponseWriter, r *http.Request, token string) {
+	ctx := r.Context()
+	invalid := func() {
+		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {MsgChallengeInvalid}})
+	}
+	ref, err := sh.mfa.ParseChallenge(token)
+	if err != nil || ref.SubjectType != tokens.Staff {
+		invalid()
+		return
+	}
+
+	u, err := UserByID(ctx, sh.svc.db, ref.SubjectID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && !u.IsActive) {
+		invalid()
+		return
+	}
+	if err != nil {
+		httpx.ServerError(w, r, err)
+		return
+	}
+
+	methods, err := sh.mfa.PendingMethods(ctx, sh.svc.db, ref)
+	if errors.Is(err, mfa.ErrChallenge) {
+		invalid()
+		return
+	}
+	if err != nil {
+		httpx.ServerError(w, r, err)
+		return
+	}
+	if !slices.Contains(methods, mfa.MethodEmail) {
+		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {MsgNoEmailCodes}})
+		return
+	}
+	sh.sendCode(w, r, u, mfa.PurposeLogin, ref.ID)
 }
 
 // passwordStep checks an e-mail and password the way sign-in does: the

@@ -78,13 +78,9 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if result.Challenge != nil {
-		message := msgOTPSent
-		if !result.Challenge.EmailSent {
-			message = msgOTPApp
-		}
 		w.Header().Set("Cache-Control", "no-store")
 		httpx.JSON(w, http.StatusOK, map[string]any{
-			"requires_otp": true, "email": result.Employee.Email, "message": message,
+			"requires_otp": true, "email": result.Employee.Email, "message": challengeMessage(result.Challenge),
 			"temporary_token": result.Challenge.Token, "otp_methods": result.Challenge.Methods,
 		})
 		return

@@ -25,8 +25,21 @@ const (
 	msgWrongOTP      = "Invalid or expired OTP"
 	msgOTPRequested  = "OTP sent to your email"
 	msgSecondLocked  = "Account is temporarily locked. Please try again later."
+	msgNoOTP         = "A new code could not be e-mailed because too many codes were requested. Please try again later."
 	otpCodeMaxLength = 64
 )
+
+// challengeMessage returns the login message of a challenge. It reports a
+// sent code only when the inbox holds a usable one.
+func challengeMessage(c *mfa.Challenge) string {
+	switch c.Delivery {
+	case mfa.CodeSent, mfa.EarlierCodeValid:
+		return msgOTPSent
+	case mfa.NoCodeAvailable:
+		return msgNoOTP
+	}
+	return msgOTPApp
+}
 
 var (
 	sixDigits    = regexp.MustCompile(`^\d{6}$`)
@@ -190,7 +203,9 @@ func (s *Service) ProcessOTPRequest(ctx context.Context, email, ip string) error
 }
 
 // resendCode e-mails a new sign-in code for the challenge of token or
-// email, when there is one that accepts e-mail codes.
+// email, when that challenge can still be completed and accepts e-mail
+// codes. An authenticator-only challenge gets no code, because verify-otp
+// would reject it.
 func (s *Service) resendCode(ctx context.Context, token, email string) error {
 	e, ref, err := s.findChallenge(ctx, token, email)
 	if errors.Is(err, errNoChallenge) {
@@ -199,7 +214,10 @@ func (s *Service) resendCode(ctx context.Context, token, email string) error {
 	if err != nil {
 		return err
 	}
-	methods, err := s.mfa.Methods(ctx, s.db, tokens.Employee, e.ID)
+	methods, err := s.mfa.PendingMethods(ctx, s.db, ref)
+	if errors.Is(err, mfa.ErrChallenge) {
+		return nil
+	}
 	if err != nil || !slices.Contains(methods, mfa.MethodEmail) {
 		return err
 	}

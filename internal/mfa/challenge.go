@@ -32,16 +32,16 @@ type challengeRow struct {
 
 // Challenge is a new sign-in challenge.
 type Challenge struct {
-	ID        string
-	Token     string // the temporary_token
-	Methods   []string
-	EmailSent bool // an e-mail code was sent (or an earlier one is still valid)
+	ID       string
+	Token    string // the temporary_token
+	Methods  []string
+	Delivery CodeDelivery // outcome of the e-mail code send
 }
 
 // Begin stores a challenge for a sign-in whose password was right and
 // signs its token. When e-mail is the default method (no authenticator
 // app) it sends a code. The resend cooldown or an e-mail limit can hold the
-// code back, and then the earlier code stays valid.
+// code back, and Delivery then reports whether an earlier code still works.
 func (s *Service) Begin(ctx context.Context, tx bun.Tx, subject Subject, methods []string, rememberMe bool, ip string) (*Challenge, error) {
 	now := s.now().UTC()
 	iat := now.Truncate(time.Second)
@@ -59,10 +59,11 @@ func (s *Service) Begin(ctx context.Context, tx bun.Tx, subject Subject, methods
 	}
 	challenge := &Challenge{ID: row.ID, Token: token, Methods: methods}
 	if len(methods) > 0 && methods[0] == MethodEmail {
-		if _, err := s.SendCode(ctx, tx, subject, PurposeLogin, row.ID, true); err != nil {
+		sent, err := s.SendCode(ctx, tx, subject, PurposeLogin, row.ID, true)
+		if err != nil {
 			return nil, err
 		}
-		challenge.EmailSent = true
+		challenge.Delivery = sent.Delivery()
 	}
 	return challenge, nil
 }
@@ -72,10 +73,10 @@ func (s *Service) Begin(ctx context.Context, tx bun.Tx, subject Subject, methods
 // it sent) must stick.
 type Refusal struct {
 	Kind RefusalKind
-	// EmailSent is set with CodeRequired and CodeExpired when a code was
-	// e-mailed for this request.
-	EmailSent bool
-	Methods   []string
+	// Delivery is the outcome of the e-mail code send, set with
+	// CodeRequired and CodeExpired.
+	Delivery CodeDelivery
+	Methods  []string
 }
 
 // RefusalKind is the reason a second factor was not accepted.
@@ -86,7 +87,7 @@ const (
 	ChallengeInvalid RefusalKind = iota + 1 // unknown, expired, consumed or void challenge
 	CodeInvalid                             // wrong code
 	CodeRequired                            // VerifyInline without a code
-	CodeExpired                             // VerifyInline: the e-mail code expired; a new one was sent
+	CodeExpired                             // VerifyInline: the e-mail code expired; Delivery reports whether a new one was sent
 	AccountLocked                           // the account is locked
 )
 
@@ -115,6 +116,7 @@ type ChallengeRef struct {
 	ID          string
 	SubjectType tokens.SubjectType
 	SubjectID   int64
+	Methods     []string // the methods the challenge accepts, default first
 }
 
 // ParseChallenge verifies a temporary_token. An access or refresh token
@@ -133,7 +135,7 @@ func (s *Service) ParseChallenge(raw string) (*ChallengeRef, error) {
 	if !ok || convErr != nil || tokens.SubjectType(kind) != claims.UserType {
 		return nil, ErrChallenge
 	}
-	return &ChallengeRef{ID: claims.JTI, SubjectType: claims.UserType, SubjectID: id}, nil
+	return &ChallengeRef{ID: claims.JTI, SubjectType: claims.UserType, SubjectID: id, Methods: claims.OTPMethods}, nil
 }
 
 // LatestChallenge returns the account's newest challenge that is
@@ -151,7 +153,34 @@ func (s *Service) LatestChallenge(ctx context.Context, db bun.IDB, t tokens.Subj
 	if err != nil {
 		return nil, err
 	}
-	return &ChallengeRef{ID: row.ID, SubjectType: t, SubjectID: id}, nil
+	return &ChallengeRef{ID: row.ID, SubjectType: t, SubjectID: id, Methods: splitMethods(row.Methods)}, nil
+}
+
+// PendingMethods returns the methods of a challenge that can still be
+// completed: unconsumed, unexpired and with fewer than 5 wrong codes. It
+// returns ErrChallenge for any other challenge, so a resend never sends a
+// code that no challenge can accept.
+func (s *Service) PendingMethods(ctx context.Context, db bun.IDB, ref *ChallengeRef) ([]string, error) {
+	row := &challengeRow{}
+	err := db.NewSelect().Model(row).Where("id = ?", ref.ID).
+		Where("subject_type = ?", ref.SubjectType).Where("subject_id = ?", ref.SubjectID).
+		Where("consumed_at IS NULL").Where("expires_at > ?", s.now().UTC()).
+		Where("failures < ?", ChallengeFailures).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrChallenge
+	}
+	if err != nil {
+		return nil, err
+	}
+	return splitMethods(row.Methods), nil
+}
+
+// splitMethods reads the comma-separated methods column of a challenge.
+func splitMethods(column string) []string {
+	if column == "" {
+		return nil
+	}
+	return strings.Split(column, ",")
 }
 
 // ChallengeResult is a consumed challenge.
@@ -178,7 +207,7 @@ func (s *Service) VerifyChallenge(ctx context.Context, tx bun.Tx, subject Subjec
 		!now.Before(row.ExpiresAt) || row.Failures >= ChallengeFailures {
 		return nil, &Refusal{Kind: ChallengeInvalid}
 	}
-	methods := strings.Split(row.Methods, ",")
+	methods := splitMethods(row.Methods)
 	method, err := s.verifyFactor(ctx, tx, subject, methods, code, now)
 	switch {
 	case errors.Is(err, ErrLocked):
@@ -223,7 +252,7 @@ func (s *Service) VerifyInline(ctx context.Context, tx bun.Tx, subject Subject, 
 			if err != nil {
 				return "", err
 			}
-			refusal.EmailSent = sent.Sent
+			refusal.Delivery = sent.Delivery()
 		}
 		return "", refusal
 	}
@@ -243,7 +272,7 @@ func (s *Service) VerifyInline(ctx context.Context, tx bun.Tx, subject Subject, 
 			if err != nil {
 				return "", err
 			}
-			return "", &Refusal{Kind: CodeExpired, EmailSent: sent.Sent}
+			return "", &Refusal{Kind: CodeExpired, Delivery: sent.Delivery()}
 		}
 	}
 	method, err := s.verifyFactor(ctx, tx, subject, methods, code, now)

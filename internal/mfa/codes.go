@@ -58,37 +58,68 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
-// SendResult reports whether SendCode sent a code.
+// SendResult reports what SendCode did.
 type SendResult struct {
-	Sent      bool
-	ExpiresAt time.Time
+	Sent      bool      // a new code was queued for e-mail
+	ExpiresAt time.Time // expiry of the new code, when Sent
+	// LiveCode is set when no new code was sent but the code e-mailed
+	// earlier is still usable.
+	LiveCode bool
+}
+
+// CodeDelivery is the outcome of a request for an e-mail code.
+type CodeDelivery int
+
+// Code deliveries.
+const (
+	NoCodeNeeded     CodeDelivery = iota // e-mail is not the default method, so nothing was sent
+	CodeSent                             // a new code was e-mailed
+	EarlierCodeValid                     // a send limit held a new code back, but the code e-mailed earlier still works
+	NoCodeAvailable                      // a send limit held the code back and the account has no usable code
+)
+
+// Delivery returns the CodeDelivery of a SendCode call.
+func (r SendResult) Delivery() CodeDelivery {
+	switch {
+	case r.Sent:
+		return CodeSent
+	case r.LiveCode:
+		return EarlierCodeValid
+	}
+	return NoCodeAvailable
 }
 
 // SendCode e-mails a new code to the subject in tx, voiding its older
-// unused codes. Within the resend cooldown or over an e-mail limit no code
-// is made and the older code stays valid. With public set (a route whose
-// response must not reveal anything) that is silent; otherwise the
-// cooldown and mail_ip return a *throttle.LimitError for a 429.
+// unused codes. Within the resend cooldown (see takeResendCooldown) or over
+// an e-mail limit no code is made and the older code stays valid. With
+// public set (a route whose response must not reveal anything) that is
+// silent; otherwise the cooldown and mail_ip return a *throttle.LimitError
+// for a 429. Every held-back code is logged at info level.
 func (s *Service) SendCode(ctx context.Context, tx bun.Tx, subject Subject, purpose, challengeID string, public bool) (SendResult, error) {
-	if err := s.throttle.OTPResend(ctx, tx, subject.key()); err != nil {
+	now := s.now().UTC()
+	if err := s.takeResendCooldown(ctx, tx, subject, now); err != nil {
 		var limit *throttle.LimitError
-		if errors.As(err, &limit) && public {
-			return SendResult{}, nil
+		if !errors.As(err, &limit) {
+			return SendResult{}, err
 		}
-		return SendResult{}, err
+		s.logHeldBack(ctx, subject, purpose, limit)
+		if !public {
+			return SendResult{}, err
+		}
+		return s.heldBack(ctx, tx, subject, now)
 	}
 	decision, err := s.throttle.Mail(ctx, tx, subject.Email, throttle.MailOTP, requestinfo.From(ctx).IP)
 	if err != nil {
 		return SendResult{}, err
 	}
 	if !decision.Allowed {
+		s.logHeldBack(ctx, subject, purpose, decision.Refused)
 		if !public && decision.Refused.Bucket == throttle.BucketMailIP {
 			return SendResult{}, decision.Refused
 		}
-		return SendResult{}, nil
+		return s.heldBack(ctx, tx, subject, now)
 	}
 
-	now := s.now().UTC()
 	if err := s.voidCodes(ctx, tx, subject.Type, subject.ID, now); err != nil {
 		return SendResult{}, err
 	}
@@ -112,6 +143,54 @@ func (s *Service) SendCode(ctx context.Context, tx bun.Tx, subject Subject, purp
 		return SendResult{}, err
 	}
 	return SendResult{Sent: true, ExpiresAt: row.ExpiresAt}, nil
+}
+
+// takeResendCooldown counts a send in the account's otp_resend bucket and
+// returns a *throttle.LimitError within the cooldown. The cooldown stops
+// repeated requests from flooding an inbox with codes while the code sent
+// last can still be used, or was voided by wrong guesses. When the newest
+// code was consumed by a verification, voided by a password change, or
+// expired, it cannot be used any more, so the cooldown starts over and the
+// send goes ahead. A second sign-in right after the first thus still gets
+// a code. Consuming a code requires the code itself, so a caller without
+// access to the inbox still gets at most one code per cooldown.
+func (s *Service) takeResendCooldown(ctx context.Context, tx bun.Tx, subject Subject, now time.Time) error {
+	newest, err := s.newestCode(ctx, tx, subject)
+	if err != nil {
+		return err
+	}
+	limit := s.throttle.Limits().OTPResend
+	if newest != nil && !newest.blocksResend(now) {
+		if err := s.throttle.Reset(ctx, tx, limit, subject.key()); err != nil {
+			return err
+		}
+	}
+	return s.throttle.OTPResend(ctx, tx, subject.key())
+}
+
+// blocksResend reports whether a code keeps the resend cooldown in force:
+// it is still usable, or its attempts ran out on wrong guesses.
+func (c *codeRow) blocksResend(now time.Time) bool {
+	if !now.Before(c.ExpiresAt) {
+		return false
+	}
+	return c.UsedAt == nil || c.Attempts >= c.MaxAttempts
+}
+
+// heldBack returns the result of a send that a limit held back.
+func (s *Service) heldBack(ctx context.Context, db bun.IDB, subject Subject, now time.Time) (SendResult, error) {
+	live, err := s.liveCode(ctx, db, subject, now)
+	if err != nil {
+		return SendResult{}, err
+	}
+	return SendResult{LiveCode: live != nil}, nil
+}
+
+// logHeldBack logs an e-mail code that a send limit held back. The line
+// names the account and the limit, never the address or a code.
+func (s *Service) logHeldBack(ctx context.Context, subject Subject, purpose string, limit *throttle.LimitError) {
+	s.logger.InfoContext(ctx, "e-mail code not sent: send limit reached", "subject_type", string(subject.Type),
+		"subject_id", subject.ID, "purpose", purpose, "limit", limit.Bucket, "retry_after", limit.RetryAfter.Round(time.Second).String())
 }
 
 // codeEmail builds the code e-mail of the subject's account type. The job
@@ -152,17 +231,24 @@ func (s *Service) liveCode(ctx context.Context, db bun.IDB, subject Subject, now
 	return row, err
 }
 
-// codeExpired reports whether the subject's newest e-mail code ran out of
-// time unused, the case where a sign-in sends a fresh code.
-func (s *Service) codeExpired(ctx context.Context, db bun.IDB, subject Subject, now time.Time) (bool, error) {
+// newestCode returns the subject's newest e-mail code, used or not, or nil
+// when the account never had one.
+func (s *Service) newestCode(ctx context.Context, db bun.IDB, subject Subject) (*codeRow, error) {
 	row := &codeRow{}
 	err := db.NewSelect().Model(row).
 		Where("subject_type = ?", subject.Type).Where("subject_id = ?", subject.ID).
 		OrderExpr("id DESC").Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return nil, nil
 	}
-	if err != nil {
+	return row, err
+}
+
+// codeExpired reports whether the subject's newest e-mail code ran out of
+// time unused, the case where a sign-in sends a fresh code.
+func (s *Service) codeExpired(ctx context.Context, db bun.IDB, subject Subject, now time.Time) (bool, error) {
+	row, err := s.newestCode(ctx, db, subject)
+	if err != nil || row == nil {
 		return false, err
 	}
 	return row.UsedAt == nil && !now.Before(row.ExpiresAt), nil

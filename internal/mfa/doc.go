@@ -16,7 +16,10 @@
 //     to its account. A code lives 5 minutes, takes 3 wrong attempts and
 //     works once; a new code voids older unused ones. Sending is limited by
 //     the throttle package: otp_resend (60 s cooldown), mail_account and
-//     mail_ip. Staff codes use the staff_otp e-mail, employee codes hdts_otp.
+//     mail_ip. The cooldown holds only while the newest code is usable or
+//     was voided by wrong guesses. After a code was consumed by a
+//     verification, the next sign-in sends a new one at once. Staff codes use the
+//     staff_otp e-mail, employee codes hdts_otp.
 //   - Challenges (login_challenges): the temporary_token of a sign-in whose
 //     password was right. Signed with the HKDF challenge key
 //     (tokens.Signer.SignChallenge), single use, void after 5 wrong codes.
@@ -41,7 +44,9 @@
 //   - Begin creates a challenge and e-mails a code when e-mail is the
 //     default method.
 //   - ParseChallenge and LatestChallenge find the challenge of a
-//     verify-otp request (by temporary_token or by e-mail).
+//     verify-otp request (by temporary_token or by e-mail), and
+//     PendingMethods tells a resend whether that challenge accepts e-mail
+//     codes.
 //   - VerifyChallenge consumes the challenge for a right code.
 //   - VerifyInline checks a code sent with the password (/token/ routes).
 //

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/passwords"
 	"github.com/mapactive/authd/internal/requestinfo"
@@ -25,6 +27,9 @@ type loginPage struct {
 	RememberMe     bool
 	TemporaryToken string // the challenge of a form sign-in waiting for its second factor
 	OTPMessage     string
+	// EmailCodes is set when the challenge accepts e-mail codes, so the
+	// OTP mode offers to resend one.
+	EmailCodes bool
 }
 
 // StaffLogin serves GET /staff/login/ and /api/v1/users/login/ui/.
@@ -119,9 +124,14 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 
 	if result.Challenge != nil {
 		data.Mode, data.TemporaryToken = "otp", result.Challenge.Token
-		data.OTPMessage = "Enter the code from your authenticator app to complete sign-in."
-		if result.Challenge.EmailSent {
+		data.EmailCodes = slices.Contains(result.Challenge.Methods, mfa.MethodEmail)
+		switch result.Challenge.Delivery {
+		case mfa.CodeSent, mfa.EarlierCodeValid:
 			data.OTPMessage = "We sent a 6-digit code to your email. Enter it to complete sign-in."
+		case mfa.NoCodeAvailable:
+			data.OTPMessage = accounts.MsgNoCodeSent
+		default:
+			data.OTPMessage = "Enter the code from your authenticator app to complete sign-in."
 		}
 		v := p.loginView(r, data, "")
 		v.toast("info", data.OTPMessage)
@@ -134,6 +144,13 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 // staffOTPSubmit completes a form sign-in with the second factor.
 func (p *Pages) staffOTPSubmit(w http.ResponseWriter, r *http.Request, f *httpx.Fields, data *loginPage, challenge string) {
 	data.Mode, data.TemporaryToken = "otp", challenge
+	if p.MFA != nil {
+		// The page is rendered again on a wrong code. The signed token
+		// lists the challenge's methods, so a bad token only hides the link.
+		if ref, err := p.MFA.ParseChallenge(challenge); err == nil {
+			data.EmailCodes = slices.Contains(ref.Methods, mfa.MethodEmail)
+		}
+	}
 	code, _ := f.String("otp_code", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 32})
 	if code == "" {
 		p.loginFailed(w, r, data, http.StatusBadRequest, "Please enter the code.")

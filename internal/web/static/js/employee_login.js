@@ -54,6 +54,8 @@
           sessionStorage.setItem(STORE_KEY, JSON.stringify(challenge));
         } catch (e) { /* the in-memory copy still works on this page */ }
         $("otp_email").value = challenge.email;
+        // Only a challenge that accepts e-mail codes can use a resent one.
+        A.show($("resendOtpRow"), (res.data.otp_methods || []).indexOf("email") !== -1);
         $("otpMessage").textContent = res.data.message || "Enter your verification code.";
         A.showToast("info", res.data.message || "Enter your verification code.");
         setMode("otp");

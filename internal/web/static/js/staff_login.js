@@ -65,6 +65,8 @@
       }
       if (res.ok && res.data.otp_required) {
         temporaryToken = res.data.temporary_token || "";
+        // Only a challenge that accepts e-mail codes can use a resent one.
+        A.show($("resendOtpRow"), (res.data.otp_methods || []).indexOf("email") !== -1);
         $("otpMessage").textContent = res.data.message || "Enter your verification code.";
         A.showToast("info", res.data.message || "Enter your verification code.");
         $("otpCode").value = "";
