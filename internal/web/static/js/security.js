@@ -30,10 +30,14 @@
       $("recoveryCount").textContent = status.otp_enabled ? "Unused recovery codes: " + (status.recovery_codes_remaining || 0) + "." :
         "Turn on a second factor to get recovery codes.";
       A.show($("recoveryForm"), !!status.otp_enabled);
-      $("emailState").textContent = m.email ? "Sign-in can send a 6-digit code to your e-mail address." :
+      // Each panel shows only the actions that apply: turning everything
+      // off belongs to the status, e-mail codes offer only to turn on.
+      A.show($("disableBox"), !!status.otp_enabled);
+      A.show($("emailOn"), !!m.email);
+      A.show($("emailOff"), !m.email);
+      $("emailOffText").textContent = m.totp ?
+        "E-mail codes are off. Turn them on to also accept a code sent to your e-mail address at sign-in." :
         "E-mail codes are off.";
-      A.show($("emailEnableForm"), !m.email);
-      A.show($("emailDisableForm"), !!status.otp_enabled);
     });
   }
 
@@ -145,21 +149,22 @@
       A.showToast("success", data.message || "2FA enabled successfully");
       refresh();
     });
-    submit("emailDisableForm", "emailDisableButton", function () {
-      var body = { password: $("emailDisablePassword").value };
-      if ($("emailDisableCode")) {
-        body.otp_code = $("emailDisableCode").value.trim();
+    submit("disableForm", "disableButton", function () {
+      var body = { password: $("disablePassword").value };
+      if ($("disableCode")) {
+        body.otp_code = $("disableCode").value.trim();
       }
       return A.api("POST", base + "/2fa/disable/", body);
     }, function (data) {
       A.showToast("success", data.message || "2FA disabled successfully");
+      $("disableBox").open = false;
       showCodes([]);
       refresh();
     });
-    if ($("emailSendCode")) {
-      $("emailSendCode").addEventListener("click", function () {
+    if ($("disableSendCode")) {
+      $("disableSendCode").addEventListener("click", function () {
         A.api("POST", base + "/2fa/request-otp-authenticated/").then(function (res) {
-          A.showToast(res.ok ? "success" : "error", res.ok ? "A code has been sent to your email." :
+          A.showToast(res.ok ? "success" : "error", res.ok ? (res.data.message || "A code has been sent to your email.") :
             A.firstError(res.data, "No e-mail code could be sent."));
         });
       });
