@@ -63,7 +63,7 @@ func (sh *SecurityHandlers) VerifyOTP(w http.ResponseWriter, r *http.Request) {
 	token, _ := f.String("temporary_token", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 8192})
 	var email string
 	if token == "" && f.In.Has("email") {
-		email, _ = f.Email("email", true)
+		email, _ = f.LookupEmail("email", true)
 	}
 	code, _ := f.String("otp_code", httpx.StringRule{Required: true, Trim: true, Max: 32})
 	remember, rememberGiven := f.Bool("remember_me")
@@ -205,7 +205,7 @@ func (sh *SecurityHandlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 		sh.resendSignInCode(w, r, token)
 		return
 	}
-	email, _ := f.Email("email", true)
+	email, _ := f.LookupEmail("email", true)
 	password, _ := f.String("password", httpx.StringRule{Required: true, Max: 1024})
 	if !f.Errors.Empty() {
 		httpx.JSON(w, http.StatusBadRequest, f.Errors)

@@ -106,7 +106,7 @@ func (p *Pages) StaffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.loginFailed(w, r, data, http.StatusBadRequest, "Please enter your email and password.")
 		return
 	}
-	if !httpx.ValidEmail(email) {
+	if !httpx.ValidLookupEmail(email) {
 		p.loginFailed(w, r, data, http.StatusBadRequest, "Enter a valid email address.")
 		return
 	}
@@ -260,7 +260,7 @@ func (p *Pages) StaffRequestOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f := httpx.NewFields(in)
 	email, _ := f.String("email", httpx.StringRule{AllowBlank: true, AllowNull: true, Trim: true, Max: 254})
-	if httpx.ValidEmail(email) {
+	if httpx.ValidLookupEmail(email) {
 		if err := p.requestSignInOTP(r.Context(), email); err != nil {
 			p.Logger.ErrorContext(r.Context(), "request a sign-in code from the form", "error", err, "request_id", requestID(r))
 		}
