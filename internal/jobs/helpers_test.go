@@ -26,7 +26,7 @@ import (
 )
 
 // deliveryTimeout bounds every wait for asynchronous delivery.
-const deliveryTimeout = 30 * time.Second
+const deliveryTimeout = 60 * time.Second
 
 // pollInterval is the pause between two checks while a test waits for a
 // job to reach a state or a message to arrive.
