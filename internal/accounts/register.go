@@ -39,6 +39,11 @@ type NewUser struct {
 	IsStaff     bool
 	IsSuperuser bool
 	IsActive    bool
+
+	// PasswordHash, when set, is the Hasher.Hash result for Password that
+	// CreateUser stores instead of hashing Password again. The policy still
+	// checks Password. Bulk imports set it to hash many rows in parallel.
+	PasswordHash string
 }
 
 // ReadNewUser reads the staff registration fields into a
@@ -147,9 +152,12 @@ func (s *Service) CreateUser(ctx context.Context, tx bun.Tx, n *NewUser, actor *
 		return nil, err
 	}
 	hash, nfc := "", false
-	if n.Password == "" {
+	switch {
+	case n.Password == "":
 		hash = unusablePassword()
-	} else {
+	case n.PasswordHash != "":
+		hash, nfc = n.PasswordHash, true
+	default:
 		var err error
 		if hash, err = s.hasher.Hash(ctx, n.Password); err != nil {
 			return nil, err
