@@ -198,3 +198,20 @@ func TestLoadProductionAcceptsCompleteSettings(t *testing.T) {
 		t.Errorf("expected the SQLite warning, got %v", c.Warnings)
 	}
 }
+
+func TestLoadProductionWarnsOfLogOnlyEmail(t *testing.T) {
+	for _, provider := range []string{"console", "memory"} {
+		t.Run(provider, func(t *testing.T) {
+			c := mustLoad(t, map[string]string{
+				"DJANGO_ENV":                "production",
+				"DJANGO_SECRET_KEY":         "k3Jx9-random-production-secret-0123456789",
+				"AUTHD_PUBLIC_URL":          "https://auth.example.com",
+				"AUTHD_EMAIL_PROVIDER":      provider,
+				"DJANGO_DEFAULT_FROM_EMAIL": "auth@example.com",
+			})
+			if !slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, "AUTHD_EMAIL_PROVIDER="+provider) }) {
+				t.Errorf("expected a warning about AUTHD_EMAIL_PROVIDER=%s, got %v", provider, c.Warnings)
+			}
+		})
+	}
+}

@@ -152,7 +152,7 @@ func validateProduction(c *Config, problem, warn func(string, ...any)) {
 	if c.Captcha.SiteKey == recaptchaTestSiteKey || c.Captcha.SecretKey == recaptchaTestSecretKey {
 		problem("reCAPTCHA keys: Google's public test keys must not be used in production")
 	}
-	validateProductionEmail(c, problem)
+	validateProductionEmail(c, problem, warn)
 	if c.Database.Driver == "sqlite" {
 		warn("running on SQLite: supported for a single instance only")
 	}
@@ -164,8 +164,11 @@ func validateProduction(c *Config, problem, warn func(string, ...any)) {
 	}
 }
 
-func validateProductionEmail(c *Config, problem func(string, ...any)) {
+func validateProductionEmail(c *Config, problem, warn func(string, ...any)) {
 	e := c.Email
+	if provider := strings.ToLower(e.Provider); provider == "console" || provider == "memory" {
+		warn("AUTHD_EMAIL_PROVIDER=%s: e-mails never reach their recipients, and the console provider writes their codes and links to the log", provider)
+	}
 	backend := strings.ToLower(e.DjangoBackend)
 	implicitDevProvider := e.Provider == "" && (strings.HasSuffix(backend, "console.emailbackend") || strings.HasSuffix(backend, "locmem.emailbackend"))
 	if implicitDevProvider {
