@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -53,6 +54,8 @@ type Handlers struct {
 	Deps
 	sessions *Sessions
 	users    *Users
+	// importLimit overrides importTimeLimit when positive (nanoseconds).
+	importLimit atomic.Int64
 }
 
 // NewHandlers returns the portal's handlers and session store.

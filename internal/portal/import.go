@@ -172,8 +172,11 @@ func (h *Handlers) ImportUsers(w http.ResponseWriter, r *http.Request) {
 			"rows", len(rows), "created", result.created, "stopped_at_row", result.stoppedAt)
 		return
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		httpx.ServerError(w, r, fmt.Errorf("user import stopped after the time limit of %s: %w", importTimeLimit, err))
-		return
+		// The rows created so far stay, so the answer reports them like
+		// any other partial import, with the stop as the last row error.
+		h.Logger.WarnContext(ctx, "user import stopped at its time limit",
+			"limit", h.importTimeLimit(), "rows", len(rows), "created", result.created, "stopped_at_row", result.stoppedAt)
+		result.rowErrors = append(result.rowErrors, fmt.Sprintf("Row %d: "+msgImportTimeLimit, result.stoppedAt, h.importTimeLimit()))
 	default:
 		httpx.ServerError(w, r, err)
 		return
@@ -190,10 +193,28 @@ func (h *Handlers) ImportUsers(w http.ResponseWriter, r *http.Request) {
 // and 4 on one. importTimeLimit allows 60 ms a row for a full file.
 // importResponseTime is the time left after it to write the response that
 // reports the stop.
+// msgImportTimeLimit ends the errors of an import stopped by
+// importTimeLimit. It takes the row number and the limit.
+const msgImportTimeLimit = "the import stopped here at its time limit of %s; this row and the rows after it were not imported, so upload them again"
+
 const (
 	importTimeLimit    = 10 * time.Minute
 	importResponseTime = 30 * time.Second
 )
+
+// SetImportTimeLimit replaces importTimeLimit for this server, so that
+// tests can reach the limit without a file of minutes.
+func (h *Handlers) SetImportTimeLimit(limit time.Duration) {
+	h.importLimit.Store(int64(limit))
+}
+
+// importTimeLimit returns the time limit of one import.
+func (h *Handlers) importTimeLimit() time.Duration {
+	if limit := h.importLimit.Load(); limit > 0 {
+		return time.Duration(limit)
+	}
+	return importTimeLimit
+}
 
 // importContext moves the write deadline of the connection to
 // importTimeLimit plus importResponseTime from now and returns the request
@@ -207,7 +228,7 @@ func (h *Handlers) importContext(w http.ResponseWriter, r *http.Request) (contex
 	if _, err := io.Copy(io.Discard, r.Body); err != nil {
 		h.Logger.WarnContext(r.Context(), "user import: reading the rest of the request body failed", "error", err)
 	}
-	limit := time.Now().Add(importTimeLimit)
+	limit := time.Now().Add(h.importTimeLimit())
 	if err := http.NewResponseController(w).SetWriteDeadline(limit.Add(importResponseTime)); err != nil {
 		h.Logger.WarnContext(r.Context(), "user import: extending the write deadline failed, the server's write timeout applies", "error", err)
 	}

@@ -217,3 +217,37 @@ func waitFor(t *testing.T, what string, done func() bool) {
 	}
 	t.Fatalf("waited a minute for %s", what)
 }
+
+func TestImportTimeLimitAnswersPartialResult(t *testing.T) {
+	apptest.EachDialect(t, nil, func(t *testing.T, s *apptest.Server) {
+		newUser(t, s, "root@example.com", true, nil)
+		c := login(t, s, "root@example.com")
+		s.App.Portal.SetImportTimeLimit(300 * time.Millisecond)
+
+		// Hashing 2,000 passwords takes far longer than the limit on any
+		// machine, so the import stops partway.
+		const rows = 2000
+		var file strings.Builder
+		file.WriteString("email,password\n")
+		for i := range rows {
+			fmt.Fprintf(&file, "late%d@example.com,%s\n", i, rowPassword(i))
+		}
+		result := importFile(c, "late.csv", []byte(file.String()), nil).Expect(t, http.StatusOK)
+
+		created, _ := result.Get("created").(float64)
+		if created >= rows {
+			t.Fatalf("created = %v, want fewer than %d rows before the time limit", created, rows)
+		}
+		errs := rowErrors(result)
+		if len(errs) != 1 {
+			t.Fatalf("row errors = %q, want only the time-limit stop", errs)
+		}
+		wantPrefix := fmt.Sprintf("Row %d: the import stopped here at its time limit", int(created)+2)
+		if !strings.HasPrefix(errs[0], wantPrefix) {
+			t.Errorf("row error = %q, want it to start with %q", errs[0], wantPrefix)
+		}
+		if n := count(t, s, "users", "email_normalized LIKE 'late%'"); n != int(created) {
+			t.Errorf("%d imported accounts, the response says %v", n, created)
+		}
+	})
+}
