@@ -71,22 +71,7 @@ func TestAdminSignsInWithTOTPAndInvitesAgent(t *testing.T) {
 	signIn(b, "tts.admin@example.com")
 	b.WaitPath("/api/v1/users/welcome/")
 	b.Open("/staff/settings/security/")
-	b.WaitVisible("#totpSetupForm")
-	b.Type("#totpSetupPassword", Password)
-	b.Click("#totpSetupButton")
-	b.WaitVisible("#totpQr")
-	if !Eval[bool](b, `document.getElementById("totpQr").src.startsWith("data:image/png;base64,")`) {
-		t.Error("the QR code is not a PNG data URL")
-	}
-	secret := b.Text("#totpSecret")
-	b.Shot("totp-enrolment")
-	code, err := totp.GenerateCode(secret, s.Clock.Now())
-	if err != nil {
-		t.Fatalf("TOTP code for %q: %v", secret, err)
-	}
-	b.Type("#totpCode", code)
-	b.Click("#totpConfirmButton")
-	b.WaitVisible("#recoveryCodesBox")
+	secret := enrolAuthenticator(t, s, b)
 	if n := Eval[int](b, `document.querySelectorAll("#recoveryCodes li").length`); n != 10 {
 		t.Errorf("%d recovery codes shown, want 10", n)
 	}
@@ -101,7 +86,7 @@ func TestAdminSignsInWithTOTPAndInvitesAgent(t *testing.T) {
 	b.WaitVisible("#otpMode #otpCode")
 	b.WaitToast("info", "authenticator app")
 	b.Shot("otp-mode")
-	code, _ = totp.GenerateCode(secret, s.Clock.Now())
+	code, _ := totp.GenerateCode(secret, s.Clock.Now())
 	b.Type("#otpCode", code)
 	b.Click("#otpButton")
 	b.WaitPath("/api/v1/users/welcome/")

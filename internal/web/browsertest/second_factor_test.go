@@ -19,6 +19,29 @@ func isShown(id string) string {
 	return `(() => { const e = document.getElementById(` + jsString(id) + `); return e !== null && e.getClientRects().length > 0; })()`
 }
 
+// enrolAuthenticator turns on the authenticator app from the security page
+// that b shows, and returns the TOTP secret once the recovery codes appear.
+func enrolAuthenticator(t *testing.T, s *apptest.Server, b *Browser) string {
+	t.Helper()
+	b.WaitVisible("#totpSetupForm")
+	b.Type("#totpSetupPassword", Password)
+	b.Click("#totpSetupButton")
+	b.WaitVisible("#totpQr")
+	if !Eval[bool](b, `document.getElementById("totpQr").src.startsWith("data:image/png;base64,")`) {
+		t.Error("the QR code is not a PNG data URL")
+	}
+	secret := b.Text("#totpSecret")
+	b.Shot("totp-enrolment")
+	code, err := totp.GenerateCode(secret, s.Clock.Now())
+	if err != nil {
+		t.Fatalf("TOTP code for %q: %v", secret, err)
+	}
+	b.Type("#totpCode", code)
+	b.Click("#totpConfirmButton")
+	b.WaitVisible("#recoveryCodesBox")
+	return secret
+}
+
 func TestSecurityPanelsAndResendLinkWithAuthenticatorApp(t *testing.T) {
 	s := NewServer(t, nil)
 	u := CreateStaff(t, s, "app.user@example.com", nil)
@@ -30,18 +53,7 @@ func TestSecurityPanelsAndResendLinkWithAuthenticatorApp(t *testing.T) {
 
 	// Turn on the authenticator app on the security page.
 	b.Open("/staff/settings/security/")
-	b.WaitVisible("#totpSetupForm")
-	b.Type("#totpSetupPassword", Password)
-	b.Click("#totpSetupButton")
-	b.WaitVisible("#totpQr")
-	secret := b.Text("#totpSecret")
-	code, err := totp.GenerateCode(secret, s.Clock.Now())
-	if err != nil {
-		t.Fatalf("TOTP code for %q: %v", secret, err)
-	}
-	b.Type("#totpCode", code)
-	b.Click("#totpConfirmButton")
-	b.WaitVisible("#recoveryCodesBox")
+	secret := enrolAuthenticator(t, s, b)
 	b.WaitFor("the TOTP status", `document.getElementById("twofaStatus").textContent === "Two-factor authentication is on (authenticator app)."`)
 	b.Shot("security-page-with-authenticator-app")
 
@@ -86,7 +98,7 @@ func TestSecurityPanelsAndResendLinkWithAuthenticatorApp(t *testing.T) {
 		t.Error("the OTP mode of an authenticator-only account shows the e-mail resend link")
 	}
 	b.Shot("otp-mode-without-resend")
-	code, _ = totp.GenerateCode(secret, s.Clock.Now())
+	code, _ := totp.GenerateCode(secret, s.Clock.Now())
 	b.Type("#otpCode", code)
 	b.Click("#otpButton")
 	b.WaitPath("/api/v1/users/welcome/")
