@@ -246,6 +246,7 @@ func (s *Server) routes() []route {
 		// (internal/web): it redirects to a sign-in page or renders the 403
 		// page instead of answering 401/403 JSON.
 		{pattern: "GET /static/{path...}", access: open, page: true, handler: pg.ServeStatic},
+		{pattern: "GET /favicon.ico", access: open, page: true, handler: pg.Favicon},
 		{pattern: "GET /", access: open, page: true, handler: pg.Root},
 		{pattern: "GET /forgot-password/", access: open, page: true, handler: pg.ForgotPassword},
 		{pattern: "GET /employees/reset-password/", access: open, page: true, handler: pg.LegacyEmployeeReset},

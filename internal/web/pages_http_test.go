@@ -241,6 +241,13 @@ func TestStaticAssetsAndNotFound(t *testing.T) {
 	if !strings.HasPrefix(logo.body, "\x89PNG") {
 		t.Error("the logo is not a PNG")
 	}
+	favicon := b.get("/favicon.ico").expect(t, http.StatusOK)
+	if ct := favicon.header.Get("Content-Type"); ct != "image/png" {
+		t.Errorf("favicon Content-Type %q, want image/png", ct)
+	}
+	if favicon.body != logo.body {
+		t.Error("/favicon.ico is not the logo")
+	}
 	login := b.get("/staff/login/").expect(t, http.StatusOK)
 	if !regexp.MustCompile(`/static/js/common\.js\?v=[0-9a-f]{12}`).MatchString(login.body) {
 		t.Error("page assets carry no content version")

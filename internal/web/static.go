@@ -72,3 +72,15 @@ func (p *Pages) ServeStatic(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+p.static.versions[rel]+`"`)
 	http.ServeContent(w, r, rel, p.static.modTime, bytes.NewReader(data))
 }
+
+// Favicon serves GET /favicon.ico with the logo PNG, for browsers and pages
+// that ask for the icon at that fixed path. Its URL carries no content
+// version, so it is cached for a day instead of a year.
+func (p *Pages) Favicon(w http.ResponseWriter, r *http.Request) {
+	const rel = "images/map-logo.png"
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("ETag", `"`+p.static.versions[rel]+`"`)
+	http.ServeContent(w, r, rel, p.static.modTime, bytes.NewReader(p.static.files[rel]))
+}
