@@ -16,10 +16,23 @@ import (
 //go:embed openapi.yaml
 var OpenAPI []byte
 
-// DocsPage is the self-contained API browser served at /api/docs/.
+// DocsPage is the HTML of the offline API browser served at /api/docs/. It
+// loads DocsScript and DocsStyle and nothing from other hosts.
 //
 //go:embed docs.html
 var DocsPage []byte
+
+// DocsScript is the script of the API browser, served at /api/docs/docs.js
+// because the page's Content-Security-Policy rejects inline scripts.
+//
+//go:embed docs.js
+var DocsScript []byte
+
+// DocsStyle is the style sheet of the API browser, served at
+// /api/docs/docs.css.
+//
+//go:embed docs.css
+var DocsStyle []byte
 
 var (
 	jsonOnce sync.Once

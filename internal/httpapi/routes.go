@@ -239,6 +239,8 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/schema/", access: open, handler: s.schema},
 		{pattern: "GET /api/docs/", access: open, handler: s.docs},
 		{pattern: "GET /docs/", access: open, handler: s.docs},
+		{pattern: "GET /api/docs/docs.js", access: open, page: true, handler: s.docsScript},
+		{pattern: "GET /api/docs/docs.css", access: open, page: true, handler: s.docsStyle},
 		{pattern: "GET /media/profile_pics/{file...}", access: open, handler: s.Media.Handler().ServeHTTP},
 		{pattern: "GET /admin/{rest...}", access: open, page: true, handler: redirectTo("/superadmin/")},
 

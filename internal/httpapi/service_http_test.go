@@ -81,9 +81,24 @@ func TestOpenAPIDocumentAndDocsPage(t *testing.T) {
 		if m := externalURL.FindString(resp.body); m != "" {
 			t.Errorf("%s references an external URL: %q", path, m)
 		}
-		if !strings.Contains(resp.body, "/api/schema/") {
-			t.Errorf("%s does not load the schema from /api/schema/", path)
+		if !strings.Contains(resp.body, `<script src="/api/docs/docs.js">`) {
+			t.Errorf("%s does not load /api/docs/docs.js", path)
 		}
+		if csp := resp.header.Get("Content-Security-Policy"); strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s allows inline code: %q", path, csp)
+		}
+	}
+	for path, contentType := range map[string]string{"/api/docs/docs.js": "text/javascript", "/api/docs/docs.css": "text/css"} {
+		resp := rawGet(t, s, path)
+		if resp.status != http.StatusOK || !strings.HasPrefix(resp.header.Get("Content-Type"), contentType) {
+			t.Fatalf("%s: %d %s, want 200 %s", path, resp.status, resp.header.Get("Content-Type"), contentType)
+		}
+		if m := externalURL.FindString(resp.body); m != "" {
+			t.Errorf("%s references an external URL: %q", path, m)
+		}
+	}
+	if script := rawGet(t, s, "/api/docs/docs.js"); !strings.Contains(script.body, "/api/schema/") {
+		t.Error("/api/docs/docs.js does not load the schema from /api/schema/")
 	}
 
 	yamlDoc := rawGet(t, s, "/api/schema/")
