@@ -97,7 +97,7 @@ func (p *Pages) PortalLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	password, code := text("password", 1024), text("otp_code", 32)
 	data.NeedOTP = code != ""
 	if !f.Errors.Empty() || data.Email == "" || password == "" {
-		p.renderPortalLogin(w, r, http.StatusBadRequest, data, "Email and password are required")
+		p.renderPortalLogin(w, r, http.StatusBadRequest, data, "Please enter your email and password.")
 		return
 	}
 	if p.Portal == nil {

@@ -79,6 +79,67 @@ func TestStaffSignInPageElements(t *testing.T) {
 	b.WaitVisible("#loginMode #email")
 }
 
+func TestStaffSignInPasswordToggle(t *testing.T) {
+	s := NewServer(t, nil)
+	b := Start(t, s)
+	b.Open("/staff/login/")
+	b.WaitVisible("#loginForm #password-toggle-icon")
+	b.Type("#password", "typed-secret")
+
+	toggleState := `(() => {
+		const button = document.getElementById("password-toggle-icon");
+		return [document.getElementById("password").type, button.textContent.trim(), button.getAttribute("aria-label")].join("|");
+	})()`
+	if got := Eval[string](b, toggleState); got != "password|Show|Show password" {
+		t.Errorf("type, text and name before the click %q, want password|Show|Show password", got)
+	}
+	b.Click("#password-toggle-icon")
+	if got := Eval[string](b, toggleState); got != "text|Hide|Hide password" {
+		t.Errorf("type, text and name after the click %q, want text|Hide|Hide password", got)
+	}
+	b.Shot("password-shown")
+
+	// The toggle is a native button, so Space on the focused button hides the
+	// password again and the typed value stays.
+	b.Do("focus the toggle", chromedp.Focus(chromedp.CSS("#password-toggle-icon")))
+	b.Do("press Space", chromedp.KeyEvent(" "))
+	if got := Eval[string](b, toggleState); got != "password|Show|Show password" {
+		t.Errorf("type, text and name after Space %q, want password|Show|Show password", got)
+	}
+	if got := Eval[string](b, `document.getElementById("password").value`); got != "typed-secret" {
+		t.Errorf("the toggle changed the password to %q", got)
+	}
+}
+
+func TestSignInPagesShareWording(t *testing.T) {
+	s := NewServer(t, nil)
+	b := Start(t, s)
+	pages := map[string][3]string{
+		"/staff/login/":      {"email", "password", "#loginButton"},
+		"/login/":            {"id_email", "id_password", "#loginButton"},
+		"/superadmin/login/": {"email", "password", "#portalLoginButton"},
+	}
+	for path, ids := range pages {
+		b.Open(path)
+		b.WaitVisible("#password-toggle-icon")
+		label := func(id string) string {
+			return Eval[string](b, `document.querySelector('label[for="`+id+`"]').textContent.trim()`)
+		}
+		if got := label(ids[0]); got != "Email:" {
+			t.Errorf("%s: e-mail label %q", path, got)
+		}
+		if got := label(ids[1]); got != "Password:" {
+			t.Errorf("%s: password label %q", path, got)
+		}
+		if got := Eval[string](b, `document.querySelector('`+ids[2]+`').textContent.trim()`); got != "Log In" {
+			t.Errorf("%s: submit button %q", path, got)
+		}
+		if got := Eval[string](b, `document.getElementById("password-toggle-icon").getAttribute("aria-controls")`); got != ids[1] {
+			t.Errorf("%s: the toggle controls %q", path, got)
+		}
+	}
+}
+
 func TestStaffSignInWrongPasswordShowsError(t *testing.T) {
 	s := NewServer(t, nil)
 	CreateStaff(t, s, "wrong@example.com", nil)

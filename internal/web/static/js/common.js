@@ -165,12 +165,42 @@
     }
   }
 
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function twoDigits(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  // formatDate writes a timestamp as "5 Dec 2026 01:20 UTC", the layout the
+  // server uses for dates in templates (formatTime in staff_settings.go), so
+  // every page shows dates the same way whatever the browser's locale.
   function formatDate(value) {
     if (!value) {
       return "";
     }
     var date = new Date(value);
-    return isNaN(date.getTime()) ? String(value) : date.toLocaleString();
+    if (isNaN(date.getTime())) {
+      return String(value);
+    }
+    return date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " " + date.getUTCFullYear() + " " +
+      twoDigits(date.getUTCHours()) + ":" + twoDigits(date.getUTCMinutes()) + " UTC";
+  }
+
+  // bindPasswordToggle makes a button[data-password-toggle] show and hide the
+  // password input named by its aria-controls. The button stays hidden
+  // without scripts, where it could not work.
+  function bindPasswordToggle(button) {
+    var input = document.getElementById(button.getAttribute("aria-controls"));
+    if (!input) {
+      return;
+    }
+    button.addEventListener("click", function () {
+      var wasVisible = input.type === "text";
+      input.type = wasVisible ? "password" : "text";
+      button.textContent = wasVisible ? "Show" : "Hide";
+      button.setAttribute("aria-label", wasVisible ? "Show password" : "Hide password");
+    });
+    button.hidden = false;
   }
 
   window.AUTHD = {
@@ -188,6 +218,7 @@
     (config.toasts || []).forEach(function (t) {
       showToast(t.kind, t.message);
     });
+    document.querySelectorAll("button[data-password-toggle]").forEach(bindPasswordToggle);
     var logout = document.getElementById("logoutBtn");
     if (logout) {
       logout.addEventListener("click", function () {

@@ -93,7 +93,7 @@
         signedIn();
         return;
       }
-      A.showToast("error", A.firstError(res.data, "Invalid or expired OTP"));
+      A.showToast("error", A.firstError(res.data, "Invalid or expired OTP code."));
     });
   }
 
@@ -116,7 +116,7 @@
     });
     $("resendOtp").addEventListener("click", function () {
       A.api("POST", API + "2fa/request-otp/", { temporary_token: challenge ? challenge.temporary_token : "" }).then(function (res) {
-        A.showToast(res.ok ? "success" : "error", res.ok ? (res.data.message || "OTP sent to your email") : A.firstError(res.data));
+        A.showToast(res.ok ? "success" : "error", res.ok ? (res.data.message || "A new code has been sent to your email.") : A.firstError(res.data));
       });
     });
     $("forgotForm").addEventListener("submit", function (event) {

@@ -1,6 +1,6 @@
-// Portal sign-in: the password toggle, and sign-in through
-// POST /superadmin/api/login/ with the second step kept in the page, so
-// the password is typed once.
+// Portal sign-in through POST /superadmin/api/login/ with the second step
+// kept in the page, so the password is typed once. The password toggle is
+// bound by common.js.
 (function () {
   "use strict";
   var A = window.AUTHD;
@@ -10,19 +10,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var toggle = $("password-toggle-icon");
-    toggle.addEventListener("click", function () {
-      var shown = $("password").type === "text";
-      $("password").type = shown ? "password" : "text";
-      toggle.textContent = shown ? "Show" : "Hide";
-      toggle.setAttribute("aria-pressed", String(!shown));
-      toggle.setAttribute("aria-label", shown ? "Show password" : "Hide password");
-    });
     $("portalLoginForm").addEventListener("submit", function (event) {
       event.preventDefault();
       var body = { email: $("email").value.trim(), password: $("password").value };
       if (!body.email || !body.password) {
-        A.showToast("error", "Email and password are required");
+        A.showToast("error", "Please enter your email and password.");
         return;
       }
       if (!$("otpField").hidden && $("otp_code").value.trim()) {
