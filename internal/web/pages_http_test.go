@@ -458,7 +458,10 @@ func TestClassicFormsOfProfileRegistrationAndPortal(t *testing.T) {
 	createStaff(t, s, "super@example.com", func(n *accounts.NewUser) { n.IsSuperuser = true })
 	b := newBrowser(t, s)
 	b.signIn("classic@example.com").expect(t, http.StatusFound)
-	b.get("/staff/settings/profile/").expect(t, http.StatusOK)
+	empty := b.get("/staff/settings/profile/").expect(t, http.StatusOK)
+	if !strings.Contains(empty.body, `<span id="display-department">Not set</span>`) {
+		t.Error("the profile card leaves the empty department blank")
+	}
 	saved := b.post("/staff/settings/profile/", url.Values{"username": {"classic.user"}}).expect(t, http.StatusFound)
 	if saved.location() != "/staff/settings/profile/" {
 		t.Errorf("profile form went to %q", saved.location())

@@ -15,6 +15,10 @@ import (
 	"github.com/mapactive/authd/internal/secrets"
 )
 
+// displayedDate matches the one date layout of every page, like
+// "5 Dec 2026 01:20 UTC".
+var displayedDate = regexp.MustCompile(`^\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} UTC$`)
+
 func TestStaffProfilePage(t *testing.T) {
 	s := NewServer(t, nil)
 	u := CreateStaff(t, s, "profile@example.com", func(n *accounts.NewUser) { n.IsStaff = true; n.Username = "profile.user" })
@@ -39,6 +43,17 @@ func TestStaffProfilePage(t *testing.T) {
 	}
 	if got := Eval[string](b, `document.querySelector('label[for="id_first_name"]').textContent`); got != "First Name" {
 		t.Errorf("first name label %q", got)
+	}
+	// The fixture user has no department: the card shows "Not set" instead of
+	// leaving the row blank.
+	if got := b.Text("#display-department"); got != "Not set" {
+		t.Errorf("empty department shown as %q", got)
+	}
+	if got := Eval[string](b, `document.getElementById("id_middle_name").placeholder`); got != "Not set" {
+		t.Errorf("empty middle name placeholder %q", got)
+	}
+	if got := Eval[string](b, `document.getElementById("id_date_joined").value`); !displayedDate.MatchString(got) {
+		t.Errorf("date joined %q is not like 5 Dec 2026 01:20 UTC", got)
 	}
 	if !Eval[bool](b, `document.getElementById("id_email").disabled && document.getElementById("id_company_id").readOnly`) {
 		t.Error("e-mail is not disabled or company id is not read-only")
@@ -182,6 +197,13 @@ func TestSessionsListRevokeAndLogoutEverywhere(t *testing.T) {
 	b.Open("/staff/settings/security/")
 	b.WaitFor("two sessions", `document.querySelectorAll("#sessionsBody tr").length === 2`)
 	b.Shot("sessions")
+	// The sessions list shows dates in the layout of the profile page.
+	signedIn := Eval[[]string](b, `Array.from(document.querySelectorAll("#sessionsBody tr")).map(tr => tr.cells[2].textContent)`)
+	for _, got := range signedIn {
+		if !displayedDate.MatchString(got) {
+			t.Errorf("session sign-in time %q is not like 5 Dec 2026 01:20 UTC", got)
+		}
+	}
 	b.Click(`#sessionsBody button`)
 	b.WaitToast("success", "Session revoked.")
 	b.WaitFor("one session", `document.querySelectorAll("#sessionsBody tr").length === 1`)

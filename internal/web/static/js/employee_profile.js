@@ -35,7 +35,7 @@
   function show(e) {
     $("infoName").textContent = e.full_name || e.email;
     $("infoEmail").textContent = e.email;
-    $("infoCompanyId").textContent = e.company_id || "";
+    $("infoCompanyId").textContent = e.company_id || "Not set";
     savedPicture = e.profile_picture || $("profile-preview").dataset.placeholder;
     $("profile-preview").src = savedPicture;
     A.show($("clearPictureRow"), !!e.profile_picture);

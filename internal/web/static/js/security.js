@@ -85,7 +85,7 @@
       var sessions = res.ok ? (res.data.sessions || res.data || []) : [];
       sessions.forEach(function (s) {
         var tr = document.createElement("tr");
-        [s.user_agent || "Unknown device", s.ip || s.ip_address || "", A.formatDate(s.created_at), A.formatDate(s.last_used_at)].forEach(function (v, i) {
+        [s.user_agent || "Unknown device", s.ip || s.ip_address || "", A.formatDate(s.created_at), s.last_used_at ? A.formatDate(s.last_used_at) : "Not recorded"].forEach(function (v, i) {
           var td = document.createElement("td");
           td.textContent = v + (i === 0 && s.current ? " (this browser)" : "");
           tr.appendChild(td);

@@ -75,10 +75,10 @@
   function showProfile(p) {
     var name = ((p.first_name || "") + " " + (p.last_name || "")).trim() || p.username || p.email;
     $("display-full-name").textContent = name;
-    $("display-username").textContent = p.username || "";
+    $("display-username").textContent = p.username || "Not set";
     $("display-email").textContent = p.email;
-    $("display-company-id").textContent = p.company_id || "";
-    $("display-department").textContent = p.department || "";
+    $("display-company-id").textContent = p.company_id || "Not set";
+    $("display-department").textContent = p.department || "Not set";
     if (p.profile_picture) {
       $("profile-preview").src = p.profile_picture;
       $("photo-dialog-image").src = p.profile_picture;
