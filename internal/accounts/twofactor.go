@@ -229,6 +229,12 @@ func (sh *SecurityHandlers) RequestOTP(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {mfa.ErrNotEnabled.Error()}})
 		return
 	}
+	// While e-mail codes are off, neither sign-in nor the management routes
+	// accept one, so a code sent now would only mislead.
+	if !factors.Email {
+		httpx.JSON(w, http.StatusBadRequest, httpx.FieldErrors{"non_field_errors": {MsgNoEmailCodes}})
+		return
+	}
 	sh.sendCode(w, r, u, mfa.PurposeRequest, "")
 }
 
@@ -318,6 +324,10 @@ func (sh *SecurityHandlers) RequestOTPAuthenticated(w http.ResponseWriter, r *ht
 	}
 	if !factors.Enabled() {
 		httpx.JSON(w, http.StatusBadRequest, map[string]any{"error": mfa.ErrNotEnabled.Error()})
+		return
+	}
+	if !factors.Email {
+		httpx.JSON(w, http.StatusBadRequest, map[string]any{"error": MsgNoEmailCodes})
 		return
 	}
 	sh.sendCode(w, r, u, mfa.PurposeRequest, "")

@@ -94,8 +94,9 @@ func (s *Service) VerifyCode(ctx context.Context, subject Subject, code string) 
 }
 
 // anyFactorMethods lists every method a management action accepts: the
-// enabled factors plus e-mail codes (requested through request-otp) and
-// remaining recovery codes.
+// enabled factors and remaining recovery codes. E-mail codes count only
+// while e-mail codes are on, so that access to the mailbox and the password
+// never remove an authenticator app.
 func (s *Service) anyFactorMethods(ctx context.Context, db bun.IDB, subject Subject) ([]string, error) {
 	f, err := s.Status(ctx, db, subject.Type, subject.ID)
 	if err != nil {
@@ -104,7 +105,10 @@ func (s *Service) anyFactorMethods(ctx context.Context, db bun.IDB, subject Subj
 	if !f.Enabled() {
 		return nil, ErrNotEnabled
 	}
-	methods := []string{MethodEmail}
+	var methods []string
+	if f.Email {
+		methods = append(methods, MethodEmail)
+	}
 	if f.TOTP {
 		methods = append(methods, MethodTOTP)
 	}

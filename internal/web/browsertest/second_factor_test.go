@@ -66,6 +66,10 @@ func TestSecurityPanelsAndResendLinkWithAuthenticatorApp(t *testing.T) {
 			t.Errorf("#%s shown = %t, want %t", id, got, want)
 		}
 	}
+	// The turn-off form offers an e-mailed code only when e-mail codes are on.
+	if !Eval[bool](b, `document.getElementById("disableSendCode").hidden`) {
+		t.Error("the turn-off form offers an e-mailed code to an authenticator-only account")
+	}
 	if got := b.Text("#emailOffText"); got != "E-mail codes are off. Turn them on to also accept a code sent to your e-mail address at sign-in." {
 		t.Errorf("e-mail panel text %q", got)
 	}
@@ -114,6 +118,9 @@ func TestSecurityPanelsAndResendLinkWithAuthenticatorApp(t *testing.T) {
 		if got := Eval[bool](b, isShown(id)); got != want {
 			t.Errorf("with both factors, #%s shown = %t, want %t", id, got, want)
 		}
+	}
+	if Eval[bool](b, `document.getElementById("disableSendCode").hidden`) {
+		t.Error("with e-mail codes on, the turn-off form hides the e-mailed code button")
 	}
 	b.Shot("security-page-with-both-factors")
 	b.Open("/logout/")

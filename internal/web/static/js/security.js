@@ -33,6 +33,10 @@
       // Each panel shows only the actions that apply: turning everything
       // off belongs to the status, e-mail codes offer only to turn on.
       A.show($("disableBox"), !!status.otp_enabled);
+      // Only an account with e-mail codes on can confirm with one.
+      if ($("disableSendCode")) {
+        A.show($("disableSendCode"), !!m.email);
+      }
       A.show($("emailOn"), !!m.email);
       A.show($("emailOff"), !m.email);
       $("emailOffText").textContent = m.totp ?
