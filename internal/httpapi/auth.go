@@ -145,8 +145,10 @@ func (s *Server) subjectProblem(ctx context.Context, err error) *httpx.Problem {
 	case errors.Is(err, tokens.ErrRevoked), errors.Is(err, tokens.ErrSubjectNotFound), errors.Is(err, tokens.ErrSubjectInactive):
 		return httpx.ErrTokenRevoked
 	}
-	s.logger.ErrorContext(ctx, "load the account of an access token", "error", err)
-	return &httpx.Problem{Status: http.StatusInternalServerError, Body: httpx.Detail("Internal server error.", "server_error")}
+	id := requestinfo.From(ctx).RequestID
+	s.logger.ErrorContext(ctx, "load the account of an access token", "error", err, "request_id", id)
+	return &httpx.Problem{Status: http.StatusInternalServerError,
+		Body: map[string]any{"detail": "Internal server error.", "code": "server_error", "request_id": id}}
 }
 
 // authorize resolves the principal a route requires and checks its level.
