@@ -337,7 +337,11 @@ func (h *Handlers) importRows(ctx context.Context, actor *outbox.Actor, rows []c
 				return result, fmt.Errorf("import row %d: hash the password: %w", row.number, err)
 			}
 		}
-		err := h.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The stop is checked between rows only. A row's transaction runs to
+		// its end, because a deadline that fires during the commit can
+		// report a failure for a row that was in fact written, and the
+		// created count would then be wrong.
+		err := h.DB.InTx(context.WithoutCancel(ctx), func(ctx context.Context, tx bun.Tx) error {
 			_, err := h.create(ctx, tx, actor, row.user)
 			return err
 		})
