@@ -28,8 +28,9 @@ const (
 	MsgChallengeApp    = "OTP verification required. Enter the code from your authenticator app."
 	MsgChallengeNoCode = "OTP verification required. " + MsgNoCodeSent
 	// MsgNoCodeSent ends the messages of a sign-in whose e-mail code a
-	// send limit held back while the account had no usable code.
-	MsgNoCodeSent = "A new code could not be e-mailed because too many codes were requested. Please try again later."
+	// send limit held back while the account had no usable code. The limit
+	// may be the resend cooldown or a mail limit, so it names neither.
+	MsgNoCodeSent = "A new code could not be e-mailed right now. Please try again in a few minutes."
 )
 
 // ChallengeMessage returns the login/api message of a challenge. It tells

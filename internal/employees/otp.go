@@ -3,14 +3,15 @@ package employees
 import (
 	"context"
 	"errors"
-	"github.com/mapactive/authd/internal/mailrequest"
 	"net/http"
 	"regexp"
 	"slices"
 
 	"github.com/uptrace/bun"
 
+	"github.com/mapactive/authd/internal/accounts"
 	"github.com/mapactive/authd/internal/httpx"
+	"github.com/mapactive/authd/internal/mailrequest"
 	"github.com/mapactive/authd/internal/mfa"
 	"github.com/mapactive/authd/internal/model"
 	"github.com/mapactive/authd/internal/requestinfo"
@@ -25,7 +26,6 @@ const (
 	msgWrongOTP      = "Invalid or expired OTP"
 	msgOTPRequested  = "OTP sent to your email"
 	msgSecondLocked  = "Account is temporarily locked. Please try again later."
-	msgNoOTP         = "A new code could not be e-mailed because too many codes were requested. Please try again later."
 	otpCodeMaxLength = 64
 )
 
@@ -36,7 +36,7 @@ func challengeMessage(c *mfa.Challenge) string {
 	case mfa.CodeSent, mfa.EarlierCodeValid:
 		return msgOTPSent
 	case mfa.NoCodeAvailable:
-		return msgNoOTP
+		return accounts.MsgNoCodeSent
 	}
 	return msgOTPApp
 }

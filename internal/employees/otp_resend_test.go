@@ -15,7 +15,7 @@ import (
 const (
 	msgCodeSent = "OTP sent to your email. Please verify to complete login."
 	msgAppCode  = "Enter the code from your authenticator app to complete login."
-	msgNoCode   = "A new code could not be e-mailed because too many codes were requested. Please try again later."
+	msgNoCode   = "A new code could not be e-mailed right now. Please try again in a few minutes."
 )
 
 // nextCode waits for an employee code e-mail to address whose Mailpit id
