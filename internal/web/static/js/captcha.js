@@ -143,7 +143,18 @@
     }
   }
 
-  A.captcha = { show: show, token: token, reset: reset, visible: visible };
+  // afterFailure updates the widget after a rejected sign-in: it shows the
+  // CAPTCHA when the response requires one, else asks for a fresh challenge.
+  function afterFailure(data) {
+    if (data && data.captcha_required) {
+      show();
+      A.showToast("warning", "Please complete the CAPTCHA to continue.");
+      return;
+    }
+    reset();
+  }
+
+  A.captcha = { show: show, token: token, reset: reset, visible: visible, afterFailure: afterFailure };
 
   document.addEventListener("DOMContentLoaded", function () {
     var refresh = document.getElementById("captchaRefresh");

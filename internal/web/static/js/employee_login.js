@@ -65,12 +65,7 @@
         signedIn();
         return;
       }
-      if (res.data && res.data.captcha_required) {
-        A.captcha.show();
-        A.showToast("warning", "Please complete the CAPTCHA to continue.");
-      } else {
-        A.captcha.reset();
-      }
+      A.captcha.afterFailure(res.data);
       A.showToast("error", A.firstError(res.data, "Sign-in failed. Please try again."));
     }).catch(function (err) {
       A.setBusy(button, false);
