@@ -131,8 +131,8 @@ func TestExternalProviderPostsFormToVerifyURL(t *testing.T) {
 		case "broken":
 			w.WriteHeader(http.StatusBadGateway)
 		case "slow":
-			// Answer only after the client gave up, so the timeout is
-			// certain to fire however loaded the machine is.
+			// Respond only after the client gave up, so the timeout fires
+			// however loaded the machine is.
 			select {
 			case <-r.Context().Done():
 			case <-time.After(10 * time.Second):

@@ -102,8 +102,8 @@ func TestProxyCutAndRestore(t *testing.T) {
 	} else if errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("echo on a cut connection timed out instead of failing: %v", err)
 	}
-	// The reset can reach the client before the dial returns, so the cut
-	// may show up as a failed dial or as a failed echo; both are correct.
+	// The reset can reach the client before the dial returns. The cut then
+	// shows up as a failed dial instead of a failed echo, which is correct.
 	if rejected, err := net.DialTimeout("tcp", proxy.Addr(), ioTimeout); err == nil {
 		t.Cleanup(func() { _ = rejected.Close() })
 		if _, err := echo(rejected, "new", ioTimeout); err == nil {
